@@ -1,0 +1,71 @@
+"""The tagged blocks that carry a source and the belief register inside a rendered prompt.
+
+A real model reads them as plain text. The offline model reads them back with `read_blocks`, which
+is what lets it sit behind the same chat-model interface as a remote one: it receives exactly the
+prompt a remote model would receive, and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+_SOURCE_RE = re.compile(r"<source id=\"(?P<id>[^\"]*)\" title=(?P<title>\"(?:[^\"\\]|\\.)*\")>\n"
+                        r"(?P<text>.*)\n</source>", re.S)
+_BELIEFS_RE = re.compile(r"<beliefs>\n(?P<json>.*?)\n</beliefs>", re.S)
+
+
+@dataclass(frozen=True)
+class BeliefView:
+    """What a model is told about one belief."""
+
+    id: str
+    statement: str
+    disconfirmation: str
+
+
+def source_block(source_id: str, title: str, text: str) -> str:
+    """Wrap a source's text; the title is JSON-quoted so any character survives the round trip."""
+    quoted = json.dumps(title, ensure_ascii=False)
+    return f'<source id="{source_id}" title={quoted}>\n{text}\n</source>'
+
+
+def beliefs_block(beliefs: list[BeliefView]) -> str:
+    """One JSON object per line, readable by people and parseable by the offline model."""
+    lines = [
+        json.dumps(
+            {"id": b.id, "statement": b.statement, "disconfirmation": b.disconfirmation},
+            ensure_ascii=False,
+        )
+        for b in beliefs
+    ]
+    return "<beliefs>\n" + "\n".join(lines) + "\n</beliefs>"
+
+
+@dataclass(frozen=True)
+class PromptBlocks:
+    """The parts of a rendered extraction prompt that the offline model works from."""
+
+    source_id: str
+    title: str
+    text: str
+    beliefs: list[BeliefView]
+
+
+def read_blocks(prompt: str) -> PromptBlocks:
+    """Recover the source and beliefs from a rendered prompt; ValueError if they are missing."""
+    source = _SOURCE_RE.search(prompt)
+    beliefs = _BELIEFS_RE.search(prompt)
+    if source is None or beliefs is None:
+        raise ValueError("prompt has no <source> or <beliefs> block")
+    views = [
+        BeliefView(str(d["id"]), str(d["statement"]), str(d.get("disconfirmation", "")))
+        for d in (json.loads(line) for line in beliefs.group("json").splitlines() if line.strip())
+    ]
+    return PromptBlocks(
+        source_id=source.group("id"),
+        title=json.loads(source.group("title")),
+        text=source.group("text"),
+        beliefs=views,
+    )

@@ -1,0 +1,1 @@
+"""The belief register and the update rule: pure code an auditor can read in one sitting."""
