@@ -1,0 +1,35 @@
+"""Opening the workspace database: WAL, a busy timeout, and pending migrations applied.
+
+WAL lets `tracker beliefs` read while a `process` run writes; the busy timeout turns brief lock
+contention into a short wait instead of llm's old "database is locked" failures.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from beliefs.errors import ConfigError
+from store.migrations import migrations
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def open_database(path: Path, *, create: bool = True) -> Database:
+    """Open (and migrate) the workspace database at `path`."""
+    if not create and not path.exists():
+        raise ConfigError(f"no tracker workspace database at {path}; run `tracker process` first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+        db = Database(conn, execute_plugins=False)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        migrations.apply(db)
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(f"{path}: cannot open the workspace database: {exc}") from exc
+    return db

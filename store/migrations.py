@@ -1,0 +1,156 @@
+"""The workspace database schema, as numbered migrations.
+
+Released migrations are never edited: a schema change is a new `mNNN_` function. Each runs in its
+own transaction together with the record that it ran (sqlite-utils `Migrations`), so a crash can
+never leave a half-migrated database.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("tracker")
+
+_M001 = [
+    # One row per source id. `sha256` is the content hash tracker last finished; `status` is
+    # tracker's own view (processed | null-result | failed | duplicate), not the file's.
+    """CREATE TABLE sources (
+        id TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        title TEXT,
+        date TEXT,
+        date_sort TEXT,
+        format TEXT,
+        frontmatter TEXT,
+        status TEXT NOT NULL,
+        duplicate_of TEXT,
+        error TEXT,
+        claims_extracted TEXT,
+        extraction_model TEXT,
+        extraction_notes TEXT,
+        processed_at TEXT,
+        written_back INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX sources_sha256 ON sources(sha256)",
+    """CREATE TABLE chunks (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        ordinal INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        text TEXT NOT NULL
+    )""",
+    "CREATE INDEX chunks_source ON chunks(source)",
+    """CREATE TABLE model_calls (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        prompt_name TEXT NOT NULL,
+        prompt_hash TEXT NOT NULL,
+        model TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        raw_reply TEXT,
+        error TEXT,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        latency_ms REAL,
+        at TEXT NOT NULL
+    )""",
+    "CREATE INDEX model_calls_source ON model_calls(source)",
+    """CREATE TABLE claims (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        call INTEGER,
+        title TEXT NOT NULL,
+        description TEXT NOT NULL,
+        confidence TEXT NOT NULL,
+        domain TEXT NOT NULL,
+        quotes TEXT NOT NULL,
+        model TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        superseded_at TEXT
+    )""",
+    "CREATE INDEX claims_source ON claims(source)",
+    """CREATE TABLE claim_beliefs (
+        claim TEXT NOT NULL,
+        belief TEXT NOT NULL,
+        stance TEXT NOT NULL,
+        rationale TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (claim, belief)
+    )""",
+    # Further evidence for an accepted claim, found when another proposal repeated it.
+    """CREATE TABLE claim_evidence (
+        id INTEGER PRIMARY KEY,
+        claim TEXT NOT NULL,
+        source TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        quote TEXT NOT NULL,
+        at TEXT NOT NULL,
+        superseded_at TEXT
+    )""",
+    """CREATE TABLE rejections (
+        id INTEGER PRIMARY KEY,
+        call INTEGER,
+        source TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        claim_title TEXT,
+        proposed TEXT,
+        reasons TEXT NOT NULL,
+        model TEXT NOT NULL,
+        duplicate_of TEXT,
+        at TEXT NOT NULL,
+        superseded_at TEXT
+    )""",
+    "CREATE INDEX rejections_source ON rejections(source)",
+    # The ledger. Append-only: the triggers below refuse deletes and any edit other than
+    # marking a live event superseded.
+    """CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        belief TEXT NOT NULL,
+        claim TEXT NOT NULL,
+        source TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        stance TEXT NOT NULL,
+        confidence TEXT NOT NULL,
+        source_format TEXT,
+        raw_weight REAL NOT NULL,
+        weight REAL NOT NULL,
+        credence_before REAL NOT NULL,
+        credence_after REAL NOT NULL,
+        note TEXT,
+        at TEXT NOT NULL,
+        superseded_at TEXT,
+        superseded_by TEXT
+    )""",
+    "CREATE INDEX events_belief ON events(belief)",
+    "CREATE INDEX events_source ON events(source)",
+    """CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+       BEGIN SELECT RAISE(ABORT, 'the evidence ledger is append-only'); END""",
+    """CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+       WHEN OLD.superseded_at IS NOT NULL
+         OR NEW.belief IS NOT OLD.belief OR NEW.claim IS NOT OLD.claim
+         OR NEW.source IS NOT OLD.source OR NEW.sha256 IS NOT OLD.sha256
+         OR NEW.stance IS NOT OLD.stance OR NEW.weight IS NOT OLD.weight
+         OR NEW.raw_weight IS NOT OLD.raw_weight OR NEW.at IS NOT OLD.at
+         OR NEW.credence_before IS NOT OLD.credence_before
+         OR NEW.credence_after IS NOT OLD.credence_after OR NEW.note IS NOT OLD.note
+       BEGIN SELECT RAISE(ABORT, 'the evidence ledger is append-only'); END""",
+    # Current credence per belief, derived from live events; `tracker replay --check` recomputes.
+    """CREATE TABLE credences (
+        belief TEXT PRIMARY KEY,
+        prior REAL NOT NULL,
+        credence REAL NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+]
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Sources, chunks, model calls, claims, rejections, the event ledger and credences."""
+    for statement in _M001:
+        db.execute(statement)

@@ -1,0 +1,142 @@
+"""The vector index: source chunks and accepted claims in Chroma, embedded by us.
+
+Chroma's default embedding function would download an ONNX model on first use, which must never
+happen here, so every collection is created with `embedding_function=None` and every call passes
+vectors. Collection names carry the embedder's name, so vectors of two models are never mixed:
+switching models starts a new, empty collection instead of silently answering from the old one.
+Ids are deterministic, so re-adding after a crash is harmless.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from beliefs.errors import ConfigError
+from store.chunking import CHUNKING_VERSION, Chunk
+
+MAX_BATCH = 5000  # Chroma refuses more than 5,461 items in one add
+
+
+@dataclass(frozen=True)
+class ClaimHit:
+    """An accepted claim found near a query vector."""
+
+    id: str
+    title: str
+    source: str
+    similarity: float
+
+
+def _collection_name(kind: str, embedder_name: str) -> str:
+    return f"{kind}__{re.sub(r'[^A-Za-z0-9_-]', '-', embedder_name)}"[:60]
+
+
+class VectorIndex:
+    """Two collections, `chunks` and `claims`, for one embedder."""
+
+    def __init__(self, client: Any, embedder_name: str) -> None:
+        self._client = client
+        meta = {"embedder": embedder_name, "chunking": CHUNKING_VERSION}
+        config = {"hnsw": {"space": "cosine"}}
+        self.chunks = client.get_or_create_collection(
+            _collection_name("chunks", embedder_name),
+            embedding_function=None,
+            configuration=config,
+            metadata=meta,
+        )
+        self.claims = client.get_or_create_collection(
+            _collection_name("claims", embedder_name),
+            embedding_function=None,
+            configuration=config,
+            metadata=meta,
+        )
+
+    @classmethod
+    def open(cls, path: Path, url: str | None, embedder_name: str) -> VectorIndex:
+        """A persistent index under the workspace, or on a Chroma server when `url` is set."""
+        import chromadb
+        from chromadb.config import Settings
+
+        settings = Settings(anonymized_telemetry=False)
+        try:
+            if url:
+                parsed = urlparse(url)
+                client = chromadb.HttpClient(
+                    host=parsed.hostname or "localhost",
+                    port=parsed.port or 8000,
+                    ssl=parsed.scheme == "https",
+                    settings=settings,
+                )
+                client.heartbeat()
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                client = chromadb.PersistentClient(path=str(path), settings=settings)
+        except ConfigError:
+            raise
+        except Exception as exc:  # chromadb raises many unrelated types for "cannot reach"
+            where = url or str(path)
+            raise ConfigError(f"cannot open the vector index at {where}: {exc}") from exc
+        return cls(client, embedder_name)
+
+    def replace_source_chunks(
+        self, source_id: str, sha256: str, chunks: Sequence[Chunk], vectors: np.ndarray
+    ) -> None:
+        """Drop a source's old chunks and add the new ones under ids derived from its hash."""
+        self.chunks.delete(where={"source": source_id})
+        ids = [f"{source_id}#{sha256[:12]}#{c.ordinal}" for c in chunks]
+        metas = [
+            {"source": source_id, "sha256": sha256, "ordinal": c.ordinal, "start": c.start,
+             "end": c.end}
+            for c in chunks
+        ]
+        docs = [c.text for c in chunks]
+        for i in range(0, len(ids), MAX_BATCH):
+            self.chunks.upsert(
+                ids=ids[i : i + MAX_BATCH],
+                embeddings=vectors[i : i + MAX_BATCH],
+                documents=docs[i : i + MAX_BATCH],
+                metadatas=metas[i : i + MAX_BATCH],
+            )
+
+    def add_claims(
+        self, ids: Sequence[str], titles: Sequence[str], sources: Sequence[str], vectors: np.ndarray
+    ) -> None:
+        if not ids:
+            return
+        self.claims.upsert(
+            ids=list(ids),
+            embeddings=vectors,
+            documents=list(titles),
+            metadatas=[{"source": s} for s in sources],
+        )
+
+    def remove_claims(self, ids: Sequence[str]) -> None:
+        if ids:
+            self.claims.delete(ids=list(ids))
+
+    def related_claims(self, vector: np.ndarray, k: int, exclude_source: str) -> list[ClaimHit]:
+        """The accepted claims nearest to `vector`, other than the source's own."""
+        if self.claims.count() == 0:
+            return []
+        result = self.claims.query(
+            query_embeddings=[vector],
+            n_results=min(k, self.claims.count()),
+            where={"source": {"$ne": exclude_source}},
+        )
+        return [
+            ClaimHit(cid, doc, meta["source"], 1.0 - float(dist))
+            for cid, doc, meta, dist in zip(
+                result["ids"][0], result["documents"][0], result["metadatas"][0],
+                result["distances"][0], strict=True,
+            )
+        ]
+
+    def chunk_count(self) -> int:
+        return self.chunks.count()
