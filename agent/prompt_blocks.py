@@ -11,8 +11,11 @@ import json
 import re
 from dataclasses import dataclass
 
-_SOURCE_RE = re.compile(r"<source id=\"(?P<id>[^\"]*)\" title=(?P<title>\"(?:[^\"\\]|\\.)*\")>\n"
-                        r"(?P<text>.*)\n</source>", re.S)
+_SOURCE_RE = re.compile(
+    r"<source id=\"(?P<id>[^\"]*)\" title=(?P<title>\"(?:[^\"\\]|\\.)*\")>\n"
+    r"(?P<text>.*)\n</source>",
+    re.S,
+)
 _BELIEFS_RE = re.compile(r"<beliefs>\n(?P<json>.*?)\n</beliefs>", re.S)
 
 

@@ -92,8 +92,13 @@ class VectorIndex:
         self.chunks.delete(where={"source": source_id})
         ids = [f"{source_id}#{sha256[:12]}#{c.ordinal}" for c in chunks]
         metas = [
-            {"source": source_id, "sha256": sha256, "ordinal": c.ordinal, "start": c.start,
-             "end": c.end}
+            {
+                "source": source_id,
+                "sha256": sha256,
+                "ordinal": c.ordinal,
+                "start": c.start,
+                "end": c.end,
+            }
             for c in chunks
         ]
         docs = [c.text for c in chunks]
@@ -133,8 +138,11 @@ class VectorIndex:
         return [
             ClaimHit(cid, doc, meta["source"], 1.0 - float(dist))
             for cid, doc, meta, dist in zip(
-                result["ids"][0], result["documents"][0], result["metadatas"][0],
-                result["distances"][0], strict=True,
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
+                strict=True,
             )
         ]
 
