@@ -155,7 +155,7 @@ def process(
     for warning in report.warnings:
         typer.echo(f"tracker: warning: {warning}", err=True)
     for failure in report.failed:
-        typer.echo(f"tracker: failed: {failure['error']}", err=True)
+        typer.echo(f"tracker: failed: {failure['path']}: {failure['error']}", err=True)
     if json_out:
         _print_json(report.as_json())
     else:

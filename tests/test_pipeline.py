@@ -106,7 +106,7 @@ def test_bad_file_fails_alone(fake_embedder, sample_archive) -> None:
     original = bad.read_bytes()
     report = run(sample_archive)
     assert [f["path"] for f in report.failed] == [str(bad)]
-    assert "broken.md" in report.failed[0]["error"]
+    assert "YAML" in report.failed[0]["error"]
     assert report.processed == 4
     assert report.sources_seen == report.processed + report.skipped + len(report.failed)
     assert bad.read_bytes() == original
