@@ -187,6 +187,8 @@ class _Run:
         for failure in scan.failures:
             self.report.failed.append({"path": str(failure.path), "error": failure.error})
         todo = self._classify(scan.sources)
+        for source in todo:
+            self.report.warnings.extend(f"{source.path}: {problem}" for problem in source.problems)
         self.report.sources_seen = (
             self.report.processed + self.report.skipped + len(self.report.failed) + len(todo)
         )

@@ -1,0 +1,324 @@
+"""The offline model: contract shape, verbatim quotes, propositions, determinism, stances.
+
+Most tests use the hashing embedder (fast, no torch); the `slow` ones use the real MiniLM on corpus
+files, because stance decisions only mean something with a real sentence embedding.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agent.offline_model import OfflineChatModel
+from agent.offline_proposer import (
+    ProposerSettings,
+    candidates,
+    clean_title,
+    confidence_of,
+    propose,
+    split_sentences,
+    stance_on,
+    title_problem,
+)
+from agent.prompt_blocks import BeliefView, beliefs_block, source_block
+from agent.reply import parse_reply
+from agent.textnorm import proposition_problem, quote_in_text
+from agent.validate import CONFIDENCES, STANCES, validate_claim
+from store.embedder import HashingEmbedder
+from tests.conftest import require_corpus
+
+BELIEFS = [
+    BeliefView("B1", "AI alignment is the most important unsolved problem and is neglected",
+               "Safety spending reaches parity with capability spending"),
+    BeliefView("B4", "Verifying AI outputs gets harder faster than AI capability grows",
+               "Oversight methods scale with capability, such as machine-checked verification"),
+    BeliefView("B5", "A collective path to superintelligence best preserves human agency",
+               "Monolithic systems preserve agency just as well"),
+]
+
+MARKDOWN = """---
+type: source
+title: "A study of oversight"
+claims_extracted:
+  - "this curated claim must never be copied by the model"
+---
+
+# A study of oversight
+
+## Summary
+
+Researchers tested debate as a scalable oversight method across growing capability gaps, e.g.
+with judges that were far weaker than the debaters (Smith et al., 2025). Debate achieved only
+51.7% accuracy at moderate gaps.
+
+## Key Findings
+
+- **Oversight collapse**: Human judges cannot verify answers from much stronger models because
+  the verification cost grows faster than the generation cost.
+- **Scaling**: Accuracy fell from 70.4% to 51.7% as the gap widened, which means oversight degrades
+  when it matters most.
+- Short one.
+
+**The core result**: No tested oversight method can simultaneously achieve:
+1. **Accuracy** across every domain
+2. **Efficiency** at frontier scale
+3. **Robustness** to deceptive debaters
+
+Why does this happen?
+
+```python
+print("code is never a claim because it is code and shows nothing")
+```
+
+| table | cells are not claims because tables are data |
+|---|---|
+
+## Agent Notes
+**Why this matters:** This is direct evidence that verification fails to keep pace with capability.
+However, the study only covered question answering, so the result may not generalise.
+
+## References
+- [Paper](https://example.org/paper)
+"""
+
+PLAIN = (
+    "Oversight of frontier models\n"
+    "Independent auditors reviewed twelve deployed systems last year and found that most "
+    "evaluations missed failures that appeared after deployment.\n"
+    "The auditors argue that evaluation budgets grow far more slowly than model capability, "
+    "which means testing covers a shrinking share of behaviour.\n"
+    "Several labs disputed the findings.\n"
+)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _run(text: str, title: str = "A study of oversight", **kwargs) -> dict:
+    return propose(title, text, BELIEFS, HashingEmbedder(), ProposerSettings(**kwargs))
+
+
+def test_output_has_the_contract_shape() -> None:
+    result = _run(MARKDOWN)
+    assert set(result) == {"claims", "notes"} and isinstance(result["notes"], str)
+    assert 1 <= len(result["claims"]) <= ProposerSettings().max_claims
+    for claim in result["claims"]:
+        assert set(claim) == {"title", "description", "confidence", "domain", "evidence",
+                              "beliefs"}
+        assert claim["confidence"] in CONFIDENCES
+        assert claim["domain"] == "ai-alignment"
+        assert claim["evidence"] and all(set(e) == {"quote"} for e in claim["evidence"])
+        for link in claim["beliefs"]:
+            assert set(link) == {"id", "stance", "rationale"}
+            assert link["id"] in {b.id for b in BELIEFS} and link["stance"] in STANCES
+            assert link["rationale"]
+
+
+def test_every_claim_passes_the_validator() -> None:
+    for text in (MARKDOWN, PLAIN):
+        for claim in _run(text)["claims"]:
+            verdict = validate_claim(claim, text, [b.id for b in BELIEFS])
+            assert verdict.accepted, verdict.reasons
+
+
+def test_quotes_are_verbatim_spans_of_the_text() -> None:
+    for claim in _run(MARKDOWN)["claims"]:
+        for evidence in claim["evidence"]:
+            assert _normalise(evidence["quote"]) in _normalise(MARKDOWN)
+            assert quote_in_text(evidence["quote"], MARKDOWN)
+
+
+def test_titles_are_propositions_without_markdown() -> None:
+    for claim in _run(MARKDOWN)["claims"]:
+        title = claim["title"]
+        assert proposition_problem(title) is None, title
+        assert not any(mark in title for mark in ("**", "`", "[", "#", "|"))
+        assert not title.endswith((".", "?", ":")) and len(title.split()) >= 5
+        assert claim["description"] != title and title not in claim["description"]
+
+
+def test_frontmatter_never_leaks_into_claims() -> None:
+    for claim in _run(MARKDOWN)["claims"]:
+        assert "curated claim" not in json.dumps(claim)
+
+
+def test_skipped_material_is_not_proposed() -> None:
+    titles = " ".join(c.title for c in candidates(MARKDOWN, ProposerSettings()))
+    assert "print(" not in titles and "tables are data" not in titles
+    assert "Why does this happen" not in titles and "Short one" not in titles
+
+
+def test_deterministic_across_runs_and_embedder_instances() -> None:
+    first = json.dumps(_run(MARKDOWN), sort_keys=True)
+    second = json.dumps(_run(MARKDOWN), sort_keys=True)
+    assert first == second
+
+
+def test_plain_text_without_markdown_gets_claims() -> None:
+    result = _run(PLAIN, title="Oversight of frontier models")
+    assert result["claims"]
+    for claim in result["claims"]:
+        assert quote_in_text(claim["evidence"][0]["quote"], PLAIN)
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "Too short.", "# Only a heading\n", "Why?"])
+def test_empty_or_short_text_gives_no_claims_and_a_note(text: str) -> None:
+    result = _run(text)
+    assert result["claims"] == [] and result["notes"]
+
+
+def test_domain_comes_from_the_text_frontmatter_else_the_default() -> None:
+    text = "---\ntitle: x\ndomain: health\n---\n" + PLAIN
+    assert {c["domain"] for c in _run(text)["claims"]} == {"health"}
+    body_only = PLAIN + "\n---\ndomain: finance is mentioned after a rule in the body.\n"
+    assert {c["domain"] for c in _run(body_only)["claims"]} == {"ai-alignment"}
+
+
+def test_no_beliefs_still_works() -> None:
+    result = propose("t", MARKDOWN, [], HashingEmbedder())
+    assert result["claims"] and all(c["beliefs"] == [] for c in result["claims"])
+
+
+def test_sentence_splitting_keeps_abbreviations_and_decimals() -> None:
+    quotes = [s.quote for s in split_sentences(MARKDOWN)]
+    assert any(q.startswith("Researchers tested debate") and "(Smith et al., 2025)" in q
+               for q in quotes)
+    assert any("70.4% to 51.7%" in q for q in quotes)
+
+
+def test_bold_label_is_outside_the_quote_and_names_the_point() -> None:
+    labelled = [s for s in split_sentences(MARKDOWN) if s.label == "Oversight collapse"]
+    assert labelled and labelled[0].quote.startswith("Human judges cannot verify")
+    titles = [c.title for c in candidates(MARKDOWN, ProposerSettings())]
+    assert any(t.startswith("Human judges cannot verify") and t.endswith("— Oversight collapse")
+               for t in titles)
+
+
+def test_lead_in_is_completed_by_its_list_items() -> None:
+    titles = [c.title for c in candidates(MARKDOWN, ProposerSettings())]
+    assert ("No tested oversight method can simultaneously achieve accuracy across every domain, "
+            "efficiency at frontier scale, and robustness to deceptive debaters") in titles
+
+
+def test_clean_title_strips_markdown_citations_and_period() -> None:
+    assert clean_title('**Bold** claim with [[a link]] and `code` (Smith et al., 2024).') == (
+        "Bold claim with a link and code")
+    assert title_problem("Key Findings") is not None
+    assert title_problem("Debate achieved only half accuracy at moderate gaps") is None
+
+
+def test_confidence_follows_wording() -> None:
+    assert confidence_of("Accuracy fell from 70% to 52% in the trial.") == "likely"
+    assert confidence_of("This might mean oversight is hopeless.") == "speculative"
+    assert confidence_of("The results suggest a trend.") == "experimental"
+    assert confidence_of("The theorem was formally verified in Lean.") == "proven"
+
+
+def test_stance_rules() -> None:
+    negative_belief = "Verifying AI outputs gets harder faster than capability grows"
+    positive_belief = "Collective intelligence preserves human agency"
+    assert stance_on("Human reviewers cannot keep verifying outputs of stronger models", 0.3,
+                     negative_belief, 0.1)[0] == "supports"
+    assert stance_on("Collective systems do not preserve agency in practice", 0.0,
+                     positive_belief, 0.1)[0] == "challenges"
+    assert stance_on("Machine-checked proofs scale with capability", 0.2, negative_belief,
+                     0.1)[0] == "challenges"
+    assert stance_on("Collective intelligence helps, but only in small groups", 0.0,
+                     positive_belief, 0.1)[0] == "complicates"
+    assert stance_on("Collective intelligence helps people decide", 0.0, positive_belief,
+                     0.1)[0] == "supports"
+
+
+def _prompt(source_id: str, title: str, text: str) -> str:
+    return ("Extract claims as JSON.\n" + source_block(source_id, title, text) + "\n"
+            + beliefs_block(BELIEFS) + "\nReply with one JSON object.")
+
+
+def test_chat_model_round_trip_is_parseable_and_byte_identical() -> None:
+    model = OfflineChatModel(embedder=HashingEmbedder())
+    prompt = _prompt("oversight-study", "A study of oversight", MARKDOWN)
+    reply = model.invoke(prompt)
+    assert model._llm_type == "tracker-offline"
+    parsed = parse_reply(reply.content)
+    assert parsed.claims == _run(MARKDOWN)["claims"]
+    assert json.loads(reply.content.splitlines()[-1]) == parsed.raw_json
+    assert model.invoke(prompt).content == reply.content
+
+
+def test_chat_model_answers_a_retry_from_the_original_prompt() -> None:
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    model = OfflineChatModel(embedder=HashingEmbedder())
+    prompt = _prompt("s", "A study of oversight", MARKDOWN)
+    retry = [HumanMessage(prompt), AIMessage("oops"), HumanMessage("Your reply could not be used")]
+    assert model.invoke(retry).content == model.invoke(prompt).content
+
+
+def test_chat_model_without_blocks_returns_no_claims() -> None:
+    reply = OfflineChatModel(embedder=HashingEmbedder()).invoke("hello")
+    assert parse_reply(reply.content).claims == []
+
+
+_MD_LINE = st.one_of(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=120),
+    st.sampled_from(["# Heading", "- **Label**: Models fail at scale because of cost.", "```",
+                     "1. First point is made here by the authors clearly.", "| a | b |", "---",
+                     "> Quoted line that argues something important about oversight.",
+                     "**Key finding:** Oversight degrades as capability grows, e.g. in debate."]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_MD_LINE, max_size=25))
+def test_any_text_gives_valid_output(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    result = _run(text)
+    for claim in result["claims"]:
+        assert quote_in_text(claim["evidence"][0]["quote"], text)
+        assert title_problem(claim["title"]) is None
+        assert validate_claim(claim, text, [b.id for b in BELIEFS]).accepted
+
+
+# --- with the real model -------------------------------------------------------------------------
+
+
+def _register() -> list[BeliefView]:
+    path = Path(__file__).resolve().parent.parent / "beliefs" / "default_register.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [BeliefView(b["id"], b["statement"], b.get("disconfirmation", ""))
+            for b in data["beliefs"]]
+
+
+@pytest.mark.slow
+def test_real_model_stances_on_corpus_and_oversight_text(minilm) -> None:
+    from store.archive import scan_archive
+
+    sources = require_corpus() / "sources"
+    beliefs = _register()
+    oversight = ("# Debate under capability gaps\n\nHuman oversight fails as models grow more "
+                 "capable: checking their answers becomes much harder than producing them, and "
+                 "judges fall to chance accuracy at large capability gaps.\n")
+    result = propose("Debate under capability gaps", oversight, beliefs, minilm)
+    links = {b["id"]: b["stance"] for c in result["claims"] for b in c["beliefs"]}
+    assert links.get("B4") == "supports", result
+
+    wanted = {"2026-02-28-knuth-claudes-cycles", "2026-03-05-anthropic-labor-market-impacts",
+              "2026-03-09-simonw-x-archive"}
+    scanned = [s for s in scan_archive([sources]).sources if s.id in wanted]
+    assert len(scanned) == 3
+    for source in scanned:
+        first = propose(source.title, source.body, beliefs, minilm)
+        assert first == propose(source.title, source.body, beliefs, minilm)
+        assert 1 <= len(first["claims"]) <= 5
+        for claim in first["claims"]:
+            assert validate_claim(claim, source.body, [b.id for b in beliefs]).accepted
+        if source.id.startswith("2026-02-28-knuth"):
+            lean = [c for c in first["claims"] if "Lean formalization" in c["title"]]
+            assert lean and {"id": "B4", "stance": "challenges"}.items() <= {
+                k: v for k, v in lean[0]["beliefs"][0].items() if k != "rationale"}.items()
