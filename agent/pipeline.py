@@ -99,6 +99,21 @@ def source_text(source: Source) -> str:
     return source.body
 
 
+def source_row(source: Source, **fields: Any) -> dict[str, Any]:
+    """The `sources` row of a source as read; callers add tracker's own status fields."""
+    return {
+        "id": source.id,
+        "path": str(source.path),
+        "sha256": source.content_hash,
+        "title": source.title,
+        "date": source.date,
+        "date_sort": source.date_sort,
+        "format": source.format,
+        "frontmatter": json.dumps(source.frontmatter, default=str),
+        **fields,
+    }
+
+
 class DuplicateIndex:
     """Live accepted claims by title vector; near-duplicates become evidence for the original."""
 
@@ -243,19 +258,7 @@ class _Run:
             if supersede_source(self.db, source.id, source.content_hash, now):
                 store_credences(self.db, self.ws.register, self.ws.rule, now)
             self.db["sources"].upsert(
-                {
-                    "id": source.id,
-                    "path": str(source.path),
-                    "sha256": source.content_hash,
-                    "title": source.title,
-                    "date": source.date,
-                    "date_sort": source.date_sort,
-                    "format": source.format,
-                    "frontmatter": json.dumps(source.frontmatter, default=str),
-                    "status": "duplicate",
-                    "duplicate_of": same_as,
-                    "processed_at": now,
-                },
+                source_row(source, status="duplicate", duplicate_of=same_as, processed_at=now),
                 pk="id",
                 alter=False,
             )
@@ -424,24 +427,17 @@ class _Run:
             status = "processed" if accepted else "null-result"
             titles = [claim.title for _, claim in accepted]
             self.db["sources"].upsert(
-                {
-                    "id": source.id,
-                    "path": str(source.path),
-                    "sha256": source.content_hash,
-                    "title": source.title,
-                    "date": source.date,
-                    "date_sort": source.date_sort,
-                    "format": source.format,
-                    "frontmatter": json.dumps(source.frontmatter, default=str),
-                    "status": status,
-                    "duplicate_of": None,
-                    "error": None,
-                    "claims_extracted": json.dumps(titles),
-                    "extraction_model": model_name,
-                    "extraction_notes": notes,
-                    "processed_at": now,
-                    "written_back": 0,
-                },
+                source_row(
+                    source,
+                    status=status,
+                    duplicate_of=None,
+                    error=None,
+                    claims_extracted=json.dumps(titles),
+                    extraction_model=model_name,
+                    extraction_notes=notes,
+                    processed_at=now,
+                    written_back=0,
+                ),
                 pk="id",
                 alter=False,
             )
