@@ -99,6 +99,16 @@ def source_text(source: Source) -> str:
     return source.body
 
 
+def extract_prompt_values(source: Source, beliefs_text: str, related_text: str) -> dict[str, str]:
+    """Everything `prompts/extract.md` is filled with (a test checks the names match)."""
+    return {
+        "beliefs_block": beliefs_text,
+        "related_claims": related_text or "(none yet)",
+        "source_block": source_block(source.id, source.title, source_text(source)),
+        "domain": source.domain or "ai-alignment",
+    }
+
+
 def source_row(source: Source, **fields: Any) -> dict[str, Any]:
     """The `sources` row of a source as read; callers add tracker's own status fields."""
     return {
@@ -306,12 +316,7 @@ class _Run:
                     self._source_vectors[source.id], RELATED_CLAIMS, source.id
                 )
             related_text = "\n".join(f"- {hit.title} (from {hit.source})" for hit in related)
-            prompt = template.render(
-                beliefs_block=beliefs_text,
-                related_claims=related_text or "(none yet)",
-                source_block=source_block(source.id, source.title, source_text(source)),
-                domain=source.domain or "ai-alignment",
-            )
+            prompt = template.render(**extract_prompt_values(source, beliefs_text, related_text))
             try:
                 extraction = extract(model, self.ws.settings.llm, template, prompt)
             except ProviderError as exc:

@@ -1,0 +1,46 @@
+"""Prompt templates: their variables match what the code passes, and the blocks round-trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.pipeline import extract_prompt_values
+from agent.prompt_blocks import BeliefView, beliefs_block, read_blocks
+from agent.prompts import PROMPTS_DIR, load_prompt
+from beliefs.errors import ConfigError
+from store.archive import read_source
+
+
+def test_extract_variables_match_the_pipeline(sample_archive: Path) -> None:
+    template = load_prompt("extract")
+    source = read_source(sample_archive / "2026-02-14-lab-safety-budgets-survey.md", "s")
+    values = extract_prompt_values(source, beliefs_block([]), "")
+    assert set(values) == template.variables
+
+
+def test_rendered_prompt_gives_back_source_and_beliefs(sample_archive: Path) -> None:
+    source = read_source(sample_archive / "2026-05-00-oversight-gap-field-notes.md", "notes")
+    views = [BeliefView("B4", "Checking gets harder", 'Proof checkers "scale"')]
+    prompt = load_prompt("extract").render(
+        **extract_prompt_values(source, beliefs_block(views), "- a related claim (from x)")
+    )
+    blocks = read_blocks(prompt)
+    assert blocks.text == source.body
+    assert blocks.title == source.title and blocks.source_id == "notes"
+    assert blocks.beliefs == views
+
+
+def test_prompt_hash_changes_with_the_text() -> None:
+    template = load_prompt("extract")
+    assert len(template.sha256) == 64
+    assert template.sha256 != type(template)("extract", template.text + " ").sha256
+
+
+def test_missing_value_and_missing_template_are_config_errors() -> None:
+    with pytest.raises(ConfigError, match="no value for"):
+        load_prompt("extract").render(domain="x")
+    with pytest.raises(ConfigError, match="cannot read prompt template"):
+        load_prompt("no-such-prompt")
+    assert (PROMPTS_DIR / "extract.md").is_file()
