@@ -11,7 +11,6 @@ carries.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,24 +21,23 @@ import numpy as np
 
 from agent.config import Settings
 from agent.extraction import Extraction, ProviderError, extract
-from agent.ledger import (
-    StanceEvidence,
-    append_events,
-    plan_events,
-    store_credences,
-    supersede_source,
+from agent.landing import (
+    DuplicateIndex,
+    SourceLander,
+    now_iso,
+    source_row,
+    source_text,
 )
+from agent.ledger import store_credences, supersede_source
 from agent.models import check_model_spec, make_chat_model
 from agent.prompt_blocks import BeliefView, beliefs_block, source_block
 from agent.prompts import load_prompt
-from agent.validate import ValidClaim, Verdict, malformed_output_reason, validate_claim
 from agent.workspace import Workspace, open_workspace, process_lock
 from beliefs.errors import TrackerError
 from store.archive import Source, SourceWriteError, scan_archive, write_back
 from store.chunking import chunk_text
 
 DONE_STATUSES = ("processed", "null-result")
-DUPLICATE_SIMILARITY = 0.92
 RELATED_CLAIMS = 5
 
 
@@ -82,23 +80,6 @@ class ProcessReport:
 Progress = Callable[[int, int, str], None]
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-
-
-def claim_id(source_id: str, title: str) -> str:
-    """Deterministic, so a re-run after a crash writes the same ids."""
-    import hashlib
-
-    digest = hashlib.sha256(f"{source_id}\n{title.strip().casefold()}".encode()).hexdigest()
-    return f"C{digest[:12]}"
-
-
-def source_text(source: Source) -> str:
-    """The text a model sees and quotes are checked against: the body, after any frontmatter."""
-    return source.body
-
-
 def extract_prompt_values(source: Source, beliefs_text: str, related_text: str) -> dict[str, str]:
     """Everything `prompts/extract.md` is filled with (a test checks the names match)."""
     return {
@@ -107,49 +88,6 @@ def extract_prompt_values(source: Source, beliefs_text: str, related_text: str) 
         "source_block": source_block(source.id, source.title, source_text(source)),
         "domain": source.domain or "ai-alignment",
     }
-
-
-def source_row(source: Source, **fields: Any) -> dict[str, Any]:
-    """The `sources` row of a source as read; callers add tracker's own status fields."""
-    return {
-        "id": source.id,
-        "path": str(source.path),
-        "sha256": source.content_hash,
-        "title": source.title,
-        "date": source.date,
-        "date_sort": source.date_sort,
-        "format": source.format,
-        "frontmatter": json.dumps(source.frontmatter, default=str),
-        **fields,
-    }
-
-
-class DuplicateIndex:
-    """Live accepted claims by title vector; near-duplicates become evidence for the original."""
-
-    def __init__(self, embedder: Any, ids: list[str], sources: list[str], vectors: np.ndarray):
-        self.embedder = embedder
-        self.ids = ids
-        self.sources = sources
-        self.vectors = vectors
-
-    def find_duplicate(self, title: str, exclude_source: str) -> str | None:
-        """The closest live claim of another source at or above DUPLICATE_SIMILARITY."""
-        if not self.ids:
-            return None
-        scores = self.vectors @ self.embedder.embed([title])[0]
-        for best in np.argsort(-scores, kind="stable"):
-            if float(scores[best]) < DUPLICATE_SIMILARITY:
-                return None
-            if self.sources[best] != exclude_source:
-                return self.ids[best]
-        return None
-
-    def add(self, claim: str, source: str, vector: np.ndarray) -> None:
-        self.ids.append(claim)
-        self.sources.append(source)
-        row = vector[None, :].astype(np.float32)
-        self.vectors = row if self.vectors.size == 0 else np.vstack([self.vectors, row])
 
 
 def process(
@@ -263,7 +201,7 @@ class _Run:
         self.report.warnings.append(
             f"{source.path}: same content as source {same_as}; counted once"
         )
-        now = _now()
+        now = now_iso()
         with self.db.atomic():
             if supersede_source(self.db, source.id, source.content_hash, now):
                 store_credences(self.db, self.ws.register, self.ws.rule, now)
@@ -332,253 +270,38 @@ class _Run:
 
     # -- one source, one transaction ---------------------------------------------------------
     def _land(self, source: Source, extraction: Extraction, duplicates: DuplicateIndex) -> None:
-        now = _now()
-        register = self.ws.register
-        text = source_text(source)
-        verdicts: list[Verdict] = []
-        accepted: list[tuple[str, ValidClaim]] = []
-        stances: list[StanceEvidence] = []
-        new_vectors: list[tuple[str, ValidClaim, np.ndarray]] = []
-        batch_titles: dict[str, str] = {}
-
-        class _Finder:
-            """Duplicates among live claims and among this source's own accepted claims."""
-
-            def find_duplicate(self, title: str, description: str) -> str | None:
-                key = title.strip().casefold()
-                if key in batch_titles:
-                    return batch_titles[key]
-                return duplicates.find_duplicate(title, exclude_source=source.id)
-
-        finder = _Finder()
-        model_name = self.ws.settings.llm
-        with self.db.atomic():
-            previous = self.db.execute(
-                "SELECT sha256 FROM sources WHERE id = ?", [source.id]
-            ).fetchone()
-            if previous is not None:
-                supersede_source(self.db, source.id, source.content_hash, now)
-            call_ids = []
-            for call in extraction.calls:
-                cursor = self.db.execute(
-                    "INSERT INTO model_calls (source, sha256, prompt_name, prompt_hash, model, "
-                    "attempt, raw_reply, error, input_tokens, output_tokens, latency_ms, at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        source.id,
-                        source.content_hash,
-                        call.prompt_name,
-                        call.prompt_hash,
-                        call.model,
-                        call.attempt,
-                        call.raw_reply,
-                        call.error,
-                        call.input_tokens,
-                        call.output_tokens,
-                        call.latency_ms,
-                        now,
-                    ],
-                )
-                call_ids.append(cursor.lastrowid)
-            last_call = call_ids[-1] if call_ids else None
-            notes = ""
-            if extraction.reply is None:
-                reason = malformed_output_reason(extraction.malformed or "no reply")
-                self._insert_rejection(
-                    source, last_call, None, None, [reason], model_name, None, now
-                )
-                self.report.claims_proposed += 1
-                self.report.claims_rejected += 1
-                self._count_codes([reason.code])
-                notes = (
-                    f"model reply stayed malformed after {len(extraction.calls)} attempts: "
-                    f"{reason.message}"
-                )
-            else:
-                for proposed in extraction.reply.claims:
-                    verdict = validate_claim(
-                        proposed, text, register.ids, finder, quote_text_extra=source.title
-                    )
-                    verdicts.append(verdict)
-                    self._apply_verdict(
-                        source,
-                        verdict,
-                        last_call,
-                        now,
-                        accepted,
-                        stances,
-                        new_vectors,
-                        batch_titles,
-                    )
-                rejected = sum(1 for v in verdicts if not v.accepted)
-                notes = (
-                    f"{model_name} returned {len(verdicts)} claims, "
-                    f"{rejected} rejected by validator"
-                )
-                if extraction.reply.notes:
-                    notes += f". Model notes: {extraction.reply.notes}"
-            planned = plan_events(stances, source.format, self.ws.rule)
-            append_events(
-                self.db,
-                register,
-                self.ws.rule,
-                source.id,
-                source.content_hash,
-                source.format,
-                planned,
-                now,
-            )
-            store_credences(self.db, register, self.ws.rule, now)
-            status = "processed" if accepted else "null-result"
-            titles = [claim.title for _, claim in accepted]
-            self.db["sources"].upsert(
-                source_row(
-                    source,
-                    status=status,
-                    duplicate_of=None,
-                    error=None,
-                    claims_extracted=json.dumps(titles),
-                    extraction_model=model_name,
-                    extraction_notes=notes,
-                    processed_at=now,
-                    written_back=0,
-                ),
-                pk="id",
-                alter=False,
-            )
-        self.report.processed += 1
-        for cid, _, vector in new_vectors:
+        landing = self._lander(duplicates).land(source, extraction)
+        report = self.report
+        report.processed += 1
+        report.claims_proposed += landing.proposed
+        report.claims_accepted += len(landing.accepted)
+        report.claims_rejected += landing.rejected
+        for code in landing.codes:
+            report.rejected_by_code[code] = report.rejected_by_code.get(code, 0) + 1
+        for cid, _, vector in landing.accepted:
             duplicates.add(cid, source.id, vector)
-        if new_vectors:
+        if landing.accepted:
             self.index.add_claims(
-                [cid for cid, _, _ in new_vectors],
-                [claim.title for _, claim, _ in new_vectors],
-                [source.id] * len(new_vectors),
-                np.stack([vec for _, _, vec in new_vectors]),
+                [cid for cid, _, _ in landing.accepted],
+                [claim.title for _, claim, _ in landing.accepted],
+                [source.id] * len(landing.accepted),
+                np.stack([vector for _, _, vector in landing.accepted]),
             )
-        stale = [
-            row[0]
-            for row in self.db.execute(
-                "SELECT id FROM claims WHERE source = ? AND superseded_at IS NOT NULL", [source.id]
-            )
-        ]
-        self.index.remove_claims([cid for cid in stale if cid not in {c for c, _ in accepted}])
+        live = {cid for cid, _, _ in landing.accepted}
+        stale = self.db.execute(
+            "SELECT id FROM claims WHERE source = ? AND superseded_at IS NOT NULL", [source.id]
+        )
+        self.index.remove_claims([row[0] for row in stale if row[0] not in live])
         self._finish_write_back(source)
 
-    def _apply_verdict(
-        self,
-        source: Source,
-        verdict: Verdict,
-        call: int | None,
-        now: str,
-        accepted: list[tuple[str, ValidClaim]],
-        stances: list[StanceEvidence],
-        new_vectors: list[tuple[str, ValidClaim, np.ndarray]],
-        batch_titles: dict[str, str],
-    ) -> None:
-        self.report.claims_proposed += 1
-        claim = verdict.claim
-        if verdict.accepted and claim is not None:
-            cid = claim_id(source.id, claim.title)
-            self.db.execute(
-                "INSERT OR REPLACE INTO claims (id, source, sha256, call, title, description, "
-                "confidence, domain, quotes, model, created_at, superseded_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-                [
-                    cid,
-                    source.id,
-                    source.content_hash,
-                    call,
-                    claim.title,
-                    claim.description,
-                    claim.confidence,
-                    claim.domain,
-                    json.dumps(list(claim.quotes)),
-                    self.ws.settings.llm,
-                    now,
-                ],
-            )
-            self.db.execute("DELETE FROM claim_beliefs WHERE claim = ?", [cid])
-            for stance in claim.beliefs:
-                self.db.execute(
-                    "INSERT OR REPLACE INTO claim_beliefs (claim, belief, stance, rationale) "
-                    "VALUES (?, ?, ?, ?)",
-                    [cid, stance.belief_id, stance.stance, stance.rationale],
-                )
-            accepted.append((cid, claim))
-            batch_titles[claim.title.strip().casefold()] = cid
-            new_vectors.append((cid, claim, self.embedder.embed([claim.title])[0]))
-            self._collect_stances(cid, claim, stances)
-            self.report.claims_accepted += 1
-            return
-        self.report.claims_rejected += 1
-        self._count_codes([r.code for r in verdict.reasons])
-        title = None
-        if isinstance(verdict.proposed, dict):
-            title = str(verdict.proposed.get("title", ""))[:500] or None
-        self._insert_rejection(
-            source,
-            call,
-            title,
-            verdict.proposed,
-            list(verdict.reasons),
+    def _lander(self, duplicates: DuplicateIndex) -> SourceLander:
+        return SourceLander(
+            self.db,
+            self.ws.register,
+            self.ws.rule,
             self.ws.settings.llm,
-            verdict.duplicate_of,
-            now,
-        )
-        if verdict.duplicate_of and claim is not None:
-            # A repeat is further evidence for the claim it repeats, from this source.
-            for quote in claim.quotes:
-                self.db.execute(
-                    "INSERT INTO claim_evidence (claim, source, sha256, quote, at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [verdict.duplicate_of, source.id, source.content_hash, quote, now],
-                )
-            self._collect_stances(verdict.duplicate_of, claim, stances)
-
-    @staticmethod
-    def _collect_stances(cid: str, claim: ValidClaim, stances: list[StanceEvidence]) -> None:
-        for stance in claim.beliefs:
-            stances.append(
-                StanceEvidence(
-                    cid,
-                    claim.title,
-                    claim.confidence,
-                    stance.belief_id,
-                    stance.stance,
-                    stance.rationale,
-                )
-            )
-
-    def _count_codes(self, codes: list[str]) -> None:
-        for code in codes:
-            self.report.rejected_by_code[code] = self.report.rejected_by_code.get(code, 0) + 1
-
-    def _insert_rejection(
-        self,
-        source: Source,
-        call: int | None,
-        title: str | None,
-        proposed: Any,
-        reasons: list[Any],
-        model: str,
-        duplicate_of: str | None,
-        now: str,
-    ) -> None:
-        self.db.execute(
-            "INSERT INTO rejections (call, source, sha256, claim_title, proposed, reasons, model, "
-            "duplicate_of, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                call,
-                source.id,
-                source.content_hash,
-                title,
-                json.dumps(proposed, default=str, ensure_ascii=False),
-                json.dumps([{"code": r.code, "message": r.message} for r in reasons]),
-                model,
-                duplicate_of,
-                now,
-            ],
+            self.embedder,
+            duplicates,
         )
 
     # -- write-back ----------------------------------------------------------------------------
