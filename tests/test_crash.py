@@ -84,3 +84,32 @@ def test_kill_nine_then_rerun_equals_clean_run(tmp_path: Path) -> None:
         text=True,
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+@pytest.mark.slow
+def test_second_process_on_the_same_workspace_is_refused(tmp_path: Path) -> None:
+    source = CORPUS / "sources" if CORPUS.exists() else ROOT / "archive"
+    archive = tmp_path / "archive"
+    shutil.copytree(source, archive)
+    home = tmp_path / "home"
+    first = tracker(home, str(archive), "--json")
+    deadline = time.monotonic() + 60
+    while not (home / "process.lock").exists() or not (home / "process.lock").read_text():
+        assert time.monotonic() < deadline, "the first run never took the lock"
+        time.sleep(0.05)
+    second = tracker(home, str(archive), "--json")
+    _, err = second.communicate(timeout=120)
+    running = first.poll() is None
+    first.communicate(timeout=600)
+    assert running, "the first run ended before the second started; nothing was tested"
+    assert second.returncode == 2
+    assert b"busy" in err and str(home).encode() in err
+    assert first.returncode == 0
+    check = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "replay", "--check"],
+        env={**os.environ, "TRACKER_HOME": str(home)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
