@@ -239,6 +239,11 @@ _FIRST_PERSON = _words(r"i|i'm|i've|i'd|my|me|you|your|lol|lmao|haha|omg")
 _DEICTIC_START = re.compile(r"^(?:this|that|these|those|it|they|he|she|here|there)\b", re.I)
 _META = _words(r"the (?:paper|article|authors?|study|report|post|piece|chapter|tweet|thread)|"
                r"this (?:paper|article|study|report|post|piece|source)|our (?:claims?|notes?)")
+_REPORTING_START = re.compile(
+    r"^(?:proves|shows|demonstrates|finds|argues|establishes|confirms|reports|claims|notes)"
+    r"\s+that\s+", re.I)
+_CURATION = _words(r"KB|knowledge base|enrichments?|existing claims?|extraction|"
+                   r"our (?:claims?|notes?|beliefs?)")
 _META_LABEL = _words(r"why|what|how|when|who|context|notes?|summary|examples?|sources?|caveats?|"
                      r"connections?|hints?|candidates?|key|findings?|results?|claims?|quotes?|"
                      r"references?|takeaways?|details?|background|status|tl;?dr")
@@ -263,7 +268,12 @@ def clean_title(quote: str) -> str:
     text = re.sub(r"[\"“”]|(?<!\w)['‘’]|['‘’](?!\w)", "", text)
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"\s+([,;:.])", r"\1", text)
-    return text.strip(" -—–,;:>").rstrip(".!;:, ")
+    text = text.strip(" -—–,;:>").rstrip(".!;:, ")
+    # Summaries drop the subject ("Proves that X holds"): the claim is the clause, "X holds".
+    reported = _REPORTING_START.match(text)
+    if reported and len(text) > reported.end():
+        text = text[reported.end()].upper() + text[reported.end() + 1 :]
+    return text
 
 
 def title_problem(title: str) -> str | None:
@@ -289,6 +299,7 @@ def _structural_score(sentence: Sentence, title: str, first_in_unit: bool) -> fl
             + 0.2 * bool(_NUMBER.search(quote))
             - 0.4 * bool(_FIRST_PERSON.search(quote))
             - 0.3 * bool(_DEICTIC_START.search(title) or _META.search(title))
+            - 0.6 * bool(_CURATION.search(quote))
             - 0.6 * ("[[" in quote or "http" in quote)
             - 0.3 * (words < 9 or words > 45))
 

@@ -322,3 +322,11 @@ def test_real_model_stances_on_corpus_and_oversight_text(minilm) -> None:
             lean = [c for c in first["claims"] if "Lean formalization" in c["title"]]
             assert lean and {"id": "B4", "stance": "challenges"}.items() <= {
                 k: v for k, v in lean[0]["beliefs"][0].items() if k != "rationale"}.items()
+
+
+def test_subjectless_summary_titles_keep_the_reported_clause() -> None:
+    from agent.offline_proposer import clean_title
+
+    title = clean_title("Proves that simple voting rules fail for every scoring of agents (ours).")
+    assert title == "Simple voting rules fail for every scoring of agents"
+    assert clean_title("Shows the effect of scale.") == "Shows the effect of scale"
