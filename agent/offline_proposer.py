@@ -242,7 +242,7 @@ _META = _words(r"the (?:paper|article|authors?|study|report|post|piece|chapter|t
 _REPORTING_START = re.compile(
     r"^(?:proves|shows|demonstrates|finds|argues|establishes|confirms|reports|claims|notes)"
     r"\s+that\s+", re.I)
-_CURATION = _words(r"KB|knowledge base|enrichments?|existing claims?|extraction|"
+_CURATION = _words(r"KB|knowledge base|enrichments?|existing claims?|extract\w*|"
                    r"our (?:claims?|notes?|beliefs?)")
 _META_LABEL = _words(r"why|what|how|when|who|context|notes?|summary|examples?|sources?|caveats?|"
                      r"connections?|hints?|candidates?|key|findings?|results?|claims?|quotes?|"
