@@ -119,8 +119,11 @@ def test_no_write_back_leaves_files(fake_embedder, sample_archive) -> None:
 
 
 def test_only_unprocessed(fake_embedder, sample_archive) -> None:
+    from store.archive import write_back
+
     path = sample_archive / "2026-02-14-lab-safety-budgets-survey.md"
-    path.write_text(path.read_text().replace("status: unprocessed", "status: enrichment"))
+    for source in scan_archive([sample_archive]).sources:  # whatever an earlier run wrote
+        write_back(source, {"status": "enrichment" if source.path == path else "unprocessed"})
     report = run(sample_archive, only_unprocessed=True)
     assert report.processed == 3
     ws = open_workspace(resolve_settings())
