@@ -50,6 +50,18 @@ def state(home: Path) -> tuple[dict, list]:
     return credences, events
 
 
+def assert_replay_passes(home: Path) -> None:
+    """`tracker replay --check` in its own process: the ledger gives the stored credences."""
+    check = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "replay", "--check"],
+        env={**os.environ, "TRACKER_HOME": str(home)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
 @pytest.mark.slow
 def test_kill_nine_then_rerun_equals_clean_run(tmp_path: Path) -> None:
     source = CORPUS / "sources" if CORPUS.exists() else ROOT / "archive"
@@ -76,14 +88,7 @@ def test_kill_nine_then_rerun_equals_clean_run(tmp_path: Path) -> None:
     assert final.returncode in (0, 1)
     assert kills >= 1, "no run was interrupted; the test proved nothing"
     assert state(home) == expected
-    check = subprocess.run(
-        [sys.executable, "-m", "agent.cli", "replay", "--check"],
-        env={**os.environ, "TRACKER_HOME": str(home)},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
+    assert_replay_passes(home)
 
 
 @pytest.mark.slow
@@ -105,11 +110,4 @@ def test_second_process_on_the_same_workspace_is_refused(tmp_path: Path) -> None
     assert second.returncode == 2
     assert b"busy" in err and str(home).encode() in err
     assert first.returncode == 0
-    check = subprocess.run(
-        [sys.executable, "-m", "agent.cli", "replay", "--check"],
-        env={**os.environ, "TRACKER_HOME": str(home)},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
+    assert_replay_passes(home)
