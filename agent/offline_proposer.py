@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent.prompt_blocks import BeliefView
-from agent.textnorm import proposition_problem
+from agent.proposition import proposition_problem
 from store.embedder import Embedder
 
 

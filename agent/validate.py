@@ -23,7 +23,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from agent.textnorm import normalize_for_match, proposition_problem, quote_in_text
+from agent.proposition import proposition_problem
+from agent.textnorm import normalize_for_match, quote_in_text
 
 REASON_CODES = (
     "SCHEMA", "NOT_A_PROPOSITION", "DESCRIPTION_REPEATS_TITLE", "BAD_CONFIDENCE",

@@ -26,8 +26,9 @@ from agent.offline_proposer import (
     title_problem,
 )
 from agent.prompt_blocks import BeliefView, beliefs_block, source_block
+from agent.proposition import proposition_problem
 from agent.reply import parse_reply
-from agent.textnorm import proposition_problem, quote_in_text
+from agent.textnorm import quote_in_text
 from agent.validate import CONFIDENCES, STANCES, validate_claim
 from store.embedder import HashingEmbedder
 from tests.conftest import require_corpus

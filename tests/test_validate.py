@@ -11,8 +11,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from agent.proposition import proposition_problem
 from agent.reply import MalformedReply, parse_reply
-from agent.textnorm import find_span, normalize_for_match, proposition_problem, quote_in_text
+from agent.textnorm import find_span, normalize_for_match, quote_in_text
 from agent.validate import (
     REASON_CODES,
     Reason,
