@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,17 +64,10 @@ class ProcessReport:
     rejected_by_code: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "sources_seen": self.sources_seen,
-            "processed": self.processed,
-            "skipped": self.skipped,
-            "failed": self.failed,
-            "claims_proposed": self.claims_proposed,
-            "claims_accepted": self.claims_accepted,
-            "claims_rejected": self.claims_rejected,
-            "duplicates": self.duplicates,
-            "warnings": self.warnings,
-        }
+        """The contract's shape: every field but the per-code tally, which humans get instead."""
+        data = asdict(self)
+        del data["rejected_by_code"]
+        return data
 
 
 Progress = Callable[[int, int, str], None]
@@ -119,6 +112,7 @@ class _Run:
         self.progress = progress
         self._embedder: Any = None
         self._index: Any = None
+        self._source_vectors: dict[str, np.ndarray] = {}  # mean chunk vector, for related claims
 
     # -- lazily built heavy parts -------------------------------------------------------------
     @property
@@ -163,17 +157,14 @@ class _Run:
 
     def _classify(self, sources: list[Source]) -> list[Source]:
         """Split sources into skipped (known content), duplicates, and work to do."""
-        known = {
-            row[0]: (row[1], row[2])
-            for row in self.db.execute("SELECT id, sha256, status FROM sources")
-        }
-        by_hash: dict[str, str] = {
-            row[1]: row[0]
-            for row in self.db.execute(
-                "SELECT id, sha256 FROM sources WHERE status IN ('processed', 'null-result') "
-                "ORDER BY id"
-            )
-        }
+        known: dict[str, tuple[str, str]] = {}
+        by_hash: dict[str, str] = {}  # content hash -> the id that first finished it
+        for source_id, sha256, status in self.db.execute(
+            "SELECT id, sha256, status FROM sources ORDER BY processed_at, id"
+        ):
+            known[source_id] = (sha256, status)
+            if status in DONE_STATUSES:
+                by_hash.setdefault(sha256, source_id)
         todo: list[Source] = []
         batch_hashes: dict[str, Source] = {}
         for source in sources:
@@ -216,7 +207,6 @@ class _Run:
         per_source = [(source, chunk_text(source_text(source))) for source in todo]
         texts = [chunk.text for _, chunks in per_source for chunk in chunks]
         vectors = self.embedder.embed(texts)
-        self._source_vectors: dict[str, np.ndarray] = {}
         offset = 0
         for source, chunks in per_source:
             block = vectors[offset : offset + len(chunks)]
