@@ -54,43 +54,35 @@ def extract(model: Any, model_name: str, template: PromptTemplate, prompt: str) 
     messages: list[Any] = [HumanMessage(prompt)]
     for attempt in range(1, MAX_ATTEMPTS + 1):
         started = time.perf_counter()
+        message: Any = None
+        failure: Exception | None = None
         try:
             message = model.invoke(messages)
         except Exception as exc:  # any provider failure: network, HTTP, SDK validation
-            result.calls.append(
-                CallRecord(
-                    template.name,
-                    template.sha256,
-                    model_name,
-                    attempt,
-                    None,
-                    f"{type(exc).__name__}: {exc}",
-                    None,
-                    None,
-                    (time.perf_counter() - started) * 1000,
-                )
-            )
-            raise ProviderError(f"model {model_name} failed: {type(exc).__name__}: {exc}") from exc
-        text = message.content if isinstance(message.content, str) else str(message.content)
-        tokens_in, tokens_out = _usage(message)
-        record = CallRecord(
+            failure = exc
+        text = None
+        if message is not None:
+            text = message.content if isinstance(message.content, str) else str(message.content)
+        error = f"{type(failure).__name__}: {failure}" if failure else None
+        call = CallRecord(
             template.name,
             template.sha256,
             model_name,
             attempt,
             text,
-            None,
-            tokens_in,
-            tokens_out,
+            error,
+            *_usage(message),
             (time.perf_counter() - started) * 1000,
         )
-        result.calls.append(record)
+        result.calls.append(call)
+        if failure is not None or text is None:
+            raise ProviderError(f"model {model_name} failed: {error}") from failure
         try:
             result.reply = parse_reply(text)
             result.malformed = None
             return result
         except MalformedReply as exc:
-            record.error = str(exc)
+            call.error = str(exc)
             result.malformed = str(exc)
             messages = [
                 *messages,
