@@ -154,3 +154,28 @@ def m001_initial(db: Database) -> None:
     """Sources, chunks, model calls, claims, rejections, the event ledger and credences."""
     for statement in _M001:
         db.execute(statement)
+
+
+@migrations()
+def m002_model_call_costs(db: Database) -> None:
+    """What each model call cost, whether it came from the reply cache, and the reply cache.
+
+    `messages_sha256` identifies the exact messages a call sent (what `replay:FILE` looks replies
+    up by); the cache is keyed by model spec and those messages, so a re-run with a changed
+    validator, or after an interrupted batch, asks the provider nothing it already answered.
+    Cache rows are written as soon as a reply arrives, outside the source's transaction, so an
+    interrupted batch keeps the replies it paid for.
+    """
+    for column, kind in (("messages_sha256", "TEXT"), ("cached", "INTEGER"), ("cost_usd", "REAL")):
+        db.execute(f"ALTER TABLE model_calls ADD COLUMN {column} {kind}")
+    db.execute(
+        """CREATE TABLE reply_cache (
+            key TEXT PRIMARY KEY,
+            model TEXT NOT NULL,
+            messages_sha256 TEXT NOT NULL,
+            reply TEXT NOT NULL,
+            input_tokens INTEGER,
+            output_tokens INTEGER,
+            at TEXT NOT NULL
+        )"""
+    )
