@@ -60,6 +60,17 @@ def process(
     no_write_back: Annotated[
         bool, typer.Option("--no-write-back", help="Leave the source files untouched.")
     ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            max=64,
+            help="Remote model calls in flight at once; results still land one source at a "
+            "time, in archive order, so credences are the same as with --jobs 1.",
+        ),
+    ] = 1,
     json_out: JsonOpt = False,
     home: HomeOpt = None,
     beliefs: BeliefsOpt = None,
@@ -74,6 +85,7 @@ def process(
         archives=archives or [Path("archive")],
         only_unprocessed=only_unprocessed,
         write_back=not no_write_back,
+        jobs=jobs,
     )
     report = run_process(settings, options, progress=_ProgressBar())
     for warning in report.warnings:
@@ -93,6 +105,8 @@ def process(
             f"claims: {report.claims_proposed} proposed, {report.claims_accepted} accepted, "
             f"{report.claims_rejected} rejected" + (f" ({codes})" if codes else "")
         )
+        if report.calls is not None:
+            typer.echo(report.calls.line())
     if report.failed:
         raise typer.Exit(1)
 

@@ -1,24 +1,40 @@
-"""One extraction: render the prompt, ask the model, parse the reply, retry once if malformed.
+"""One extraction: render the prompt, ask the model, parse the reply, ask again if malformed.
 
-Every attempt is kept with its raw text, prompt hash and timing, because rejections are data: an
-auditor must be able to see exactly what the model said and which prompt made it say it.
+Every attempt is kept with its raw text, prompt hash, messages hash, tokens, cost and timing,
+because rejections are data: an auditor must be able to see exactly what the model said and which
+prompt made it say it. Two kinds of failure are kept apart, as the contract demands:
+
+- a reply that cannot be parsed is asked for again (the parse error shown to the model), up to
+  `CallPolicy.malformed_attempts` replies; if none parses, the extraction ends `malformed` and the
+  source is processed to `null-result` with one MALFORMED_OUTPUT rejection;
+- a provider fault (timeout, 429, 5xx, refused connection) is retried with backoff up to
+  `CallPolicy.retries` times; if it persists, ProviderError, and the source stays for the next run.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from agent.call_policy import CallPolicy
 from agent.prompts import PromptTemplate
+from agent.provider_faults import classify
 from agent.reply import MalformedReply, ParsedReply, parse_reply
 from beliefs.errors import InputError
 
-MAX_ATTEMPTS = 2
+if TYPE_CHECKING:
+    from agent.pricing import PriceTable
+    from agent.reply_cache import ReplyCache
 
 
 class ProviderError(InputError):
     """The model could not be reached or failed; the source stays unprocessed for the next run."""
+
+    def __init__(self, message: str, calls: list[CallRecord]) -> None:
+        super().__init__(message)
+        self.calls = calls
 
 
 @dataclass
@@ -32,6 +48,9 @@ class CallRecord:
     input_tokens: int | None
     output_tokens: int | None
     latency_ms: float
+    messages_sha256: str | None = None
+    cached: bool = False
+    cost_usd: float | None = None
 
 
 @dataclass
@@ -46,50 +65,120 @@ def _usage(message: Any) -> tuple[int | None, int | None]:
     return usage.get("input_tokens"), usage.get("output_tokens")
 
 
-def extract(model: Any, model_name: str, template: PromptTemplate, prompt: str) -> Extraction:
-    """Ask the model; on a malformed reply ask again with the parse error shown to it."""
-    from langchain_core.messages import AIMessage, HumanMessage
+def _text(message: Any) -> str:
+    from agent.replay_model import message_text
 
-    result = Extraction()
-    messages: list[Any] = [HumanMessage(prompt)]
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        started = time.perf_counter()
-        message: Any = None
-        failure: Exception | None = None
-        try:
-            message = model.invoke(messages)
-        except Exception as exc:  # any provider failure: network, HTTP, SDK validation
-            failure = exc
-        text = None
-        if message is not None:
-            text = message.content if isinstance(message.content, str) else str(message.content)
-        error = f"{type(failure).__name__}: {failure}" if failure else None
+    return message_text(message)
+
+
+@dataclass
+class Extractor:
+    """Asks one model for one source's claims, under one call policy, with an optional cache."""
+
+    model: Any
+    model_name: str
+    template: PromptTemplate
+    policy: CallPolicy = field(default_factory=CallPolicy)
+    cache: ReplyCache | None = None
+    prices: PriceTable | None = None
+    sleep: Callable[[float], None] = time.sleep
+
+    def extract(self, prompt: str) -> Extraction:
+        """Ask; on a malformed reply ask again with the parse error shown to the model."""
+        from langchain_core.messages import AIMessage, HumanMessage
+
+        result = Extraction()
+        messages: list[Any] = [HumanMessage(prompt)]
+        for _ in range(self.policy.malformed_attempts):
+            call = self._ask(messages, result.calls)
+            text = call.raw_reply or ""
+            try:
+                result.reply = parse_reply(text)
+                result.malformed = None
+                return result
+            except MalformedReply as exc:
+                call.error = str(exc)
+                result.malformed = str(exc)
+                messages = [
+                    *messages,
+                    AIMessage(text),
+                    HumanMessage(
+                        f"Your reply could not be used: {exc}. Reply again with one JSON object "
+                        'of the shape {"claims": [...], "notes": "..."} as described above.'
+                    ),
+                ]
+        return result
+
+    def _record(self, calls: list[CallRecord], **fields: Any) -> CallRecord:
         call = CallRecord(
-            template.name,
-            template.sha256,
-            model_name,
-            attempt,
-            text,
-            error,
-            *_usage(message),
-            (time.perf_counter() - started) * 1000,
+            self.template.name,
+            self.template.sha256,
+            self.model_name,
+            len(calls) + 1,
+            **fields,
         )
-        result.calls.append(call)
-        if failure is not None or text is None:
-            raise ProviderError(f"model {model_name} failed: {error}") from failure
-        try:
-            result.reply = parse_reply(text)
-            result.malformed = None
-            return result
-        except MalformedReply as exc:
-            call.error = str(exc)
-            result.malformed = str(exc)
-            messages = [
-                *messages,
-                AIMessage(text),
-                HumanMessage(
-                    f"Your reply could not be used: {exc}. Reply again with one JSON object of "
-                    'the shape {"claims": [...], "notes": "..."} as described above.'
-                ),
-            ]
-    return result
+        calls.append(call)
+        return call
+
+    def _cost(self, input_tokens: int | None, output_tokens: int | None) -> float | None:
+        price = self.prices.price_for(self.model_name) if self.prices else None
+        return price.cost(input_tokens, output_tokens) if price else None
+
+    def _ask(self, messages: list[Any], calls: list[CallRecord]) -> CallRecord:
+        """One reply for `messages`: from the cache, else from the provider with retries."""
+        from agent.replay_model import messages_digest
+
+        digest = messages_digest(messages)
+        started = time.perf_counter()
+        if self.cache is not None:
+            hit = self.cache.get(self.model_name, digest)
+            if hit is not None:
+                return self._record(
+                    calls,
+                    raw_reply=hit.reply,
+                    error=None,
+                    input_tokens=hit.input_tokens,
+                    output_tokens=hit.output_tokens,
+                    latency_ms=(time.perf_counter() - started) * 1000,
+                    messages_sha256=digest,
+                    cached=True,
+                    cost_usd=0.0,
+                )
+        faults = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                message = self.model.invoke(messages)
+            except Exception as exc:  # any provider failure: network, HTTP, SDK validation
+                fault = classify(exc)
+                self._record(
+                    calls,
+                    raw_reply=None,
+                    error=fault.description,
+                    input_tokens=None,
+                    output_tokens=None,
+                    latency_ms=(time.perf_counter() - started) * 1000,
+                    messages_sha256=digest,
+                )
+                if not fault.retryable or faults >= self.policy.retries:
+                    tries = f"after {faults + 1} attempts" if faults else "(not retryable)"
+                    raise ProviderError(
+                        f"model {self.model_name} failed {tries}: {fault.description}", calls
+                    ) from None
+                faults += 1
+                self.sleep(self.policy.delay(faults, fault.retry_after))
+                continue
+            text = _text(message)
+            tokens_in, tokens_out = _usage(message)
+            if self.cache is not None:
+                self.cache.put(self.model_name, digest, text, tokens_in, tokens_out)
+            return self._record(
+                calls,
+                raw_reply=text,
+                error=None,
+                input_tokens=tokens_in,
+                output_tokens=tokens_out,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                messages_sha256=digest,
+                cost_usd=self._cost(tokens_in, tokens_out),
+            )

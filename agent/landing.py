@@ -62,6 +62,41 @@ def source_row(source: Source, **fields: Any) -> dict[str, Any]:
     }
 
 
+def insert_call(db: Database, source: Source, call: CallRecord, now: str) -> int | None:
+    """One model call as the audit trail keeps it: every attempt, reply or error, tokens, cost."""
+    cursor = db.execute(
+        "INSERT INTO model_calls (source, sha256, prompt_name, prompt_hash, model, attempt, "
+        "raw_reply, error, input_tokens, output_tokens, latency_ms, at, messages_sha256, cached, "
+        "cost_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            source.id,
+            source.content_hash,
+            call.prompt_name,
+            call.prompt_hash,
+            call.model,
+            call.attempt,
+            call.raw_reply,
+            call.error,
+            call.input_tokens,
+            call.output_tokens,
+            call.latency_ms,
+            now,
+            call.messages_sha256,
+            int(call.cached),
+            call.cost_usd,
+        ],
+    )
+    return cursor.lastrowid
+
+
+def record_failed_calls(db: Database, source: Source, calls: list[CallRecord]) -> None:
+    """Keep the attempts of a source whose provider stayed down (the source itself stays new)."""
+    now = now_iso()
+    with db.atomic():
+        for call in calls:
+            insert_call(db, source, call, now)
+
+
 class DuplicateIndex:
     """Live accepted claims by title vector; near-duplicates become evidence for the original."""
 
@@ -182,26 +217,7 @@ class SourceLander:
         return landing
 
     def _record_call(self, source: Source, call: CallRecord, now: str) -> int | None:
-        cursor = self.db.execute(
-            "INSERT INTO model_calls (source, sha256, prompt_name, prompt_hash, model, "
-            "attempt, raw_reply, error, input_tokens, output_tokens, latency_ms, at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                source.id,
-                source.content_hash,
-                call.prompt_name,
-                call.prompt_hash,
-                call.model,
-                call.attempt,
-                call.raw_reply,
-                call.error,
-                call.input_tokens,
-                call.output_tokens,
-                call.latency_ms,
-                now,
-            ],
-        )
-        return cursor.lastrowid
+        return insert_call(self.db, source, call, now)
 
     def _apply(
         self, source: Source, verdict: Verdict, landing: Landing, call: int | None, now: str

@@ -12,26 +12,32 @@ carries.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from agent.call_policy import policy_from_env
+from agent.call_summary import CallSummary
 from agent.config import Settings
-from agent.extraction import Extraction, ProviderError, extract
+from agent.extraction import Extraction, Extractor, ProviderError
 from agent.landing import (
     DuplicateIndex,
     SourceLander,
     now_iso,
+    record_failed_calls,
     source_row,
     source_text,
 )
 from agent.ledger import store_credences, supersede_source
-from agent.models import check_model_spec, make_chat_model
+from agent.models import check_model_spec, is_remote, make_chat_model
+from agent.pricing import load_prices, prices_path
 from agent.prompt_blocks import BeliefView, beliefs_block, source_block
 from agent.prompts import load_prompt
+from agent.reply_cache import ReplyCache
 from agent.workspace import Workspace, open_workspace, process_lock
 from beliefs.errors import TrackerError
 from store.archive import Source, SourceWriteError, scan_archive, write_back
@@ -46,6 +52,7 @@ class ProcessOptions:
     archives: Sequence[Path]
     only_unprocessed: bool = False
     write_back: bool = True
+    jobs: int = 1
 
 
 @dataclass
@@ -62,11 +69,13 @@ class ProcessReport:
     duplicates: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     rejected_by_code: dict[str, int] = field(default_factory=dict)
+    calls: CallSummary | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """The contract's shape: every field but the per-code tally, which humans get instead."""
+        """The contract's shape, plus `duplicates`, `warnings` and `model_calls`."""
         data = asdict(self)
-        del data["rejected_by_code"]
+        del data["rejected_by_code"], data["calls"]
+        data["model_calls"] = self.calls.as_json() if self.calls else None
         return data
 
 
@@ -113,6 +122,7 @@ class _Run:
         self._embedder: Any = None
         self._index: Any = None
         self._source_vectors: dict[str, np.ndarray] = {}  # mean chunk vector, for related claims
+        self._beliefs_text: str | None = None
 
     # -- lazily built heavy parts -------------------------------------------------------------
     @property
@@ -231,29 +241,67 @@ class _Run:
         return DuplicateIndex(self.embedder, ids, [r[2] for r in rows], vectors)
 
     def _process_all(self, todo: list[Source], duplicates: DuplicateIndex) -> None:
+        """Extract `jobs` sources at a time; land them one by one, in archive order.
+
+        Workers only talk to the model (and the reply cache); every database write of a source
+        happens here, in the main thread, in the same order as with `--jobs 1`. Prompts are all
+        rendered before the first call, with related claims from before the run, so a source's
+        prompt, and so its reply, cannot depend on how fast other sources came back.
+        """
+        settings = self.ws.settings
+        policy = policy_from_env()
+        prices = load_prices(prices_path(settings.home))
         template = load_prompt("extract")
-        model = make_chat_model(self.ws.settings.llm, self.embedder)
-        views = [BeliefView(b.id, b.statement, b.disconfirmation) for b in self.ws.register.beliefs]
-        beliefs_text = beliefs_block(views)
-        for number, source in enumerate(todo, start=1):
-            if self.progress:
-                self.progress(number, len(todo), source.id)
-            related = []
-            if source.id in self._source_vectors:
-                related = self.index.related_claims(
-                    self._source_vectors[source.id], RELATED_CLAIMS, source.id
-                )
-            related_text = "\n".join(f"- {hit.title} (from {hit.source})" for hit in related)
-            prompt = template.render(**extract_prompt_values(source, beliefs_text, related_text))
-            try:
-                extraction = extract(model, self.ws.settings.llm, template, prompt)
-            except ProviderError as exc:
-                self._record_failure(source, str(exc))
-                continue
-            try:
-                self._land(source, extraction, duplicates)
-            except TrackerError as exc:
-                self._record_failure(source, str(exc))
+        remote = is_remote(settings.llm)
+        cache = ReplyCache(settings.database_path) if remote else None
+        extractor = Extractor(
+            make_chat_model(settings.llm, self.embedder, policy),
+            settings.llm,
+            template,
+            policy,
+            cache,
+            prices,
+        )
+        self.report.calls = CallSummary(settings.llm, prices_path=str(prices.path))
+        prompts = [template.render(**self._prompt_values(source)) for source in todo]
+        jobs = max(1, self.options.jobs) if remote else 1
+        try:
+            outcomes = _extract_in_order(extractor, prompts, jobs)
+            for number, (source, outcome) in enumerate(zip(todo, outcomes, strict=True), 1):
+                if self.progress:
+                    self.progress(number, len(todo), source.id)
+                self._take(source, outcome, duplicates)
+        finally:
+            if cache is not None:
+                cache.close()
+
+    def _prompt_values(self, source: Source) -> dict[str, str]:
+        if self._beliefs_text is None:
+            views = [
+                BeliefView(b.id, b.statement, b.disconfirmation) for b in self.ws.register.beliefs
+            ]
+            self._beliefs_text = beliefs_block(views)
+        related = []
+        if source.id in self._source_vectors:
+            related = self.index.related_claims(
+                self._source_vectors[source.id], RELATED_CLAIMS, source.id
+            )
+        related_text = "\n".join(f"- {hit.title} (from {hit.source})" for hit in related)
+        return extract_prompt_values(source, self._beliefs_text, related_text)
+
+    def _take(
+        self, source: Source, outcome: Extraction | ProviderError, duplicates: DuplicateIndex
+    ) -> None:
+        assert self.report.calls is not None
+        self.report.calls.add(outcome.calls)
+        if isinstance(outcome, ProviderError):
+            record_failed_calls(self.db, source, outcome.calls)
+            self._record_failure(source, str(outcome))
+            return
+        try:
+            self._land(source, outcome, duplicates)
+        except TrackerError as exc:
+            self._record_failure(source, str(exc))
 
     def _record_failure(self, source: Source, error: str) -> None:
         self.report.failed.append({"path": str(source.path), "error": error})
@@ -321,3 +369,31 @@ class _Run:
             return
         self.db.execute("UPDATE sources SET written_back = 1 WHERE id = ?", [source.id])
         self.db.conn.commit()
+
+
+def _extract_in_order(
+    extractor: Extractor, prompts: list[str], jobs: int
+) -> Iterator[Extraction | ProviderError]:
+    """Each prompt's extraction (or provider failure), yielded in prompt order.
+
+    With `jobs > 1` up to `jobs` calls are in flight while the caller lands earlier results. If
+    the caller stops early (an interrupt), calls not yet started are cancelled.
+    """
+
+    def one(prompt: str) -> Extraction | ProviderError:
+        try:
+            return extractor.extract(prompt)
+        except ProviderError as exc:
+            return exc
+
+    if jobs == 1:
+        for prompt in prompts:
+            yield one(prompt)
+        return
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="tracker-model")
+    try:
+        futures = [pool.submit(one, prompt) for prompt in prompts]
+        for future in futures:
+            yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -15,9 +15,25 @@ SAMPLE_ARCHIVE = Path(__file__).resolve().parent.parent / "archive"
 
 @pytest.fixture(autouse=True)
 def workspace_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point TRACKER_HOME at a fresh folder and clear every other TRACKER_ variable."""
-    for name in ("TRACKER_BELIEFS", "TRACKER_LLM", "TRACKER_CHROMA_URL", "TRACKER_SOURCE_CAP"):
+    """Point TRACKER_HOME at a fresh folder and clear every other setting a test could inherit.
+
+    Provider retries back off for 0 s in tests: the retry logic runs, the clock does not.
+    """
+    for name in (
+        "TRACKER_BELIEFS",
+        "TRACKER_LLM",
+        "TRACKER_CHROMA_URL",
+        "TRACKER_SOURCE_CAP",
+        "TRACKER_LLM_TIMEOUT",
+        "TRACKER_LLM_RETRIES",
+        "TRACKER_PRICES",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_API_KEY",
+        "OLLAMA_HOST",
+    ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TRACKER_LLM_BACKOFF", "0")
     home = tmp_path / "home"
     monkeypatch.setenv("TRACKER_HOME", str(home))
     return home

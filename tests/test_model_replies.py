@@ -58,7 +58,7 @@ def archive(tmp_path: Path) -> Path:
 
 def with_replies(monkeypatch: pytest.MonkeyPatch, replies: list[str]) -> None:
     model = FakeListChatModel(responses=replies)
-    monkeypatch.setattr(agent.pipeline, "make_chat_model", lambda spec, embedder: model)
+    monkeypatch.setattr(agent.pipeline, "make_chat_model", lambda spec, embedder, policy=None: model)
 
 
 def run(archive: Path):
@@ -87,8 +87,9 @@ def test_fenced_reply_with_prose_is_parsed(fake_embedder, archive, monkeypatch) 
     assert scan_archive([archive]).sources[0].status == "processed"
 
 
-def test_malformed_twice_is_a_null_result_not_a_failure(fake_embedder, archive, monkeypatch):
-    with_replies(monkeypatch, ["I cannot help with that.", "Still no JSON here {oops"])
+def test_malformed_thrice_is_a_null_result_not_a_failure(fake_embedder, archive, monkeypatch):
+    bad = ["I cannot help with that.", "Still no JSON here {oops", '{"claims": "none"}']
+    with_replies(monkeypatch, bad)
     report = run(archive)
     assert report.failed == [] and report.processed == 1
     assert (report.claims_proposed, report.claims_rejected) == (1, 1)
@@ -98,7 +99,8 @@ def test_malformed_twice_is_a_null_result_not_a_failure(fake_embedder, archive, 
     assert source.status == "null-result"
     assert "malformed" in source.frontmatter["extraction_notes"]
     ws = open_workspace(resolve_settings())
-    assert ws.db.execute("SELECT COUNT(*) FROM model_calls").fetchone()[0] == 2
+    calls = ws.db.execute("SELECT raw_reply, error FROM model_calls ORDER BY attempt").fetchall()
+    assert [c[0] for c in calls] == bad and all(c[1] for c in calls)
 
 
 def test_invalid_then_valid_reply_is_retried(fake_embedder, archive, monkeypatch) -> None:
@@ -148,7 +150,9 @@ def test_provider_down_fails_the_source_and_leaves_it_unprocessed(
         def invoke(self, *args, **kwargs):
             raise ConnectionError("connection refused")
 
-    monkeypatch.setattr(agent.pipeline, "make_chat_model", lambda s, e: Down(responses=["x"]))
+    monkeypatch.setattr(
+        agent.pipeline, "make_chat_model", lambda s, e, p=None: Down(responses=["x"])
+    )
     report = run(archive)
     assert len(report.failed) == 1 and "connection refused" in report.failed[0]["error"]
     assert scan_archive([archive]).sources[0].status == "unprocessed"
