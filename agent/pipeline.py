@@ -44,7 +44,6 @@ from store.archive import Source, SourceWriteError, scan_archive, write_back
 from store.chunking import chunk_text
 
 DONE_STATUSES = ("processed", "null-result")
-RELATED_CLAIMS = 5
 
 
 @dataclass
@@ -82,11 +81,15 @@ class ProcessReport:
 Progress = Callable[[int, int, str], None]
 
 
-def extract_prompt_values(source: Source, beliefs_text: str, related_text: str) -> dict[str, str]:
-    """Everything `prompts/extract.md` is filled with (a test checks the names match)."""
+def extract_prompt_values(source: Source, beliefs_text: str) -> dict[str, str]:
+    """Everything `prompts/extract.md` is filled with (a test checks the names match).
+
+    The prompt is a function of the template, the register and the source alone, never of what
+    other sources yielded: so the reply cache hits on any re-run, `replay:FILE` reproduces a run
+    in a fresh workspace, and neither processing order nor `--jobs` changes what a model is asked.
+    """
     return {
         "beliefs_block": beliefs_text,
-        "related_claims": related_text or "(none yet)",
         "source_block": source_block(source.id, source.title, source_text(source)),
         "domain": source.domain or "ai-alignment",
     }
@@ -121,7 +124,6 @@ class _Run:
         self.progress = progress
         self._embedder: Any = None
         self._index: Any = None
-        self._source_vectors: dict[str, np.ndarray] = {}  # mean chunk vector, for related claims
         self._beliefs_text: str | None = None
 
     # -- lazily built heavy parts -------------------------------------------------------------
@@ -222,10 +224,6 @@ class _Run:
             block = vectors[offset : offset + len(chunks)]
             offset += len(chunks)
             self.index.replace_source_chunks(source.id, source.content_hash, chunks, block)
-            if len(chunks):
-                mean = block.mean(axis=0)
-                norm = float(np.linalg.norm(mean))
-                self._source_vectors[source.id] = mean / norm if norm else mean
 
     def _duplicate_index(self) -> DuplicateIndex:
         """Live accepted claims with their title vectors (the embedder caches repeats)."""
@@ -245,8 +243,8 @@ class _Run:
 
         Workers only talk to the model (and the reply cache); every database write of a source
         happens here, in the main thread, in the same order as with `--jobs 1`. Prompts are all
-        rendered before the first call, with related claims from before the run, so a source's
-        prompt, and so its reply, cannot depend on how fast other sources came back.
+        rendered before the first call from the source and the register alone, so no source's
+        prompt, and so its reply, depends on how fast other sources came back.
         """
         settings = self.ws.settings
         policy = policy_from_env()
@@ -281,13 +279,7 @@ class _Run:
                 BeliefView(b.id, b.statement, b.disconfirmation) for b in self.ws.register.beliefs
             ]
             self._beliefs_text = beliefs_block(views)
-        related = []
-        if source.id in self._source_vectors:
-            related = self.index.related_claims(
-                self._source_vectors[source.id], RELATED_CLAIMS, source.id
-            )
-        related_text = "\n".join(f"- {hit.title} (from {hit.source})" for hit in related)
-        return extract_prompt_values(source, self._beliefs_text, related_text)
+        return extract_prompt_values(source, self._beliefs_text)
 
     def _take(
         self, source: Source, outcome: Extraction | ProviderError, duplicates: DuplicateIndex

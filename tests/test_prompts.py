@@ -16,16 +16,14 @@ from store.archive import read_source
 def test_extract_variables_match_the_pipeline(sample_archive: Path) -> None:
     template = load_prompt("extract")
     source = read_source(sample_archive / "2026-02-14-lab-safety-budgets-survey.md", "s")
-    values = extract_prompt_values(source, beliefs_block([]), "")
+    values = extract_prompt_values(source, beliefs_block([]))
     assert set(values) == template.variables
 
 
 def test_rendered_prompt_gives_back_source_and_beliefs(sample_archive: Path) -> None:
     source = read_source(sample_archive / "2026-05-00-oversight-gap-field-notes.md", "notes")
     views = [BeliefView("B4", "Checking gets harder", 'Proof checkers "scale"')]
-    prompt = load_prompt("extract").render(
-        **extract_prompt_values(source, beliefs_block(views), "- a related claim (from x)")
-    )
+    prompt = load_prompt("extract").render(**extract_prompt_values(source, beliefs_block(views)))
     blocks = read_blocks(prompt)
     assert blocks.text == source.body
     assert blocks.title == source.title and blocks.source_id == "notes"
