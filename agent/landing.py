@@ -1,8 +1,8 @@
 """Landing one source: its model calls, verdicts, claims, rejections and events in one transaction.
 
 This is the unit of work the contract's crash and idempotence rules are about. Everything a source
-contributes is written inside `db.atomic()`, so after a `kill -9` the database holds either all of
-it or none of it, and the next run redoes exactly what is missing.
+contributes is written inside one `write_transaction`, so after a `kill -9` the database holds
+either all of it or none of it, and the next run redoes exactly what is missing.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from agent.validate import Reason, ValidClaim, Verdict, malformed_output_reason,
 from beliefs.register import Register
 from beliefs.rule import RuleSettings
 from store.archive import Source
+from store.database import write_transaction
 
 DUPLICATE_SIMILARITY = 0.92
 
@@ -92,7 +93,7 @@ def insert_call(db: Database, source: Source, call: CallRecord, now: str) -> int
 def record_failed_calls(db: Database, source: Source, calls: list[CallRecord]) -> None:
     """Keep the attempts of a source whose provider stayed down (the source itself stays new)."""
     now = now_iso()
-    with db.atomic():
+    with write_transaction(db):
         for call in calls:
             insert_call(db, source, call, now)
 
@@ -159,7 +160,7 @@ class SourceLander:
     def land(self, source: Source, extraction: Extraction) -> Landing:
         now = now_iso()
         landing = Landing()
-        with self.db.atomic():
+        with write_transaction(self.db):
             if self.db.execute("SELECT 1 FROM sources WHERE id = ?", [source.id]).fetchone():
                 supersede_source(self.db, source.id, source.content_hash, now)
             call_ids = [self._record_call(source, call, now) for call in extraction.calls]

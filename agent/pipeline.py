@@ -42,6 +42,7 @@ from agent.workspace import Workspace, open_workspace, process_lock
 from beliefs.errors import TrackerError
 from store.archive import Source, SourceWriteError, scan_archive, write_back
 from store.chunking import chunk_text
+from store.database import write_transaction
 
 DONE_STATUSES = ("processed", "null-result")
 
@@ -205,7 +206,7 @@ class _Run:
             f"{source.path}: same content as source {same_as}; counted once"
         )
         now = now_iso()
-        with self.db.atomic():
+        with write_transaction(self.db):
             if supersede_source(self.db, source.id, source.content_hash, now):
                 store_credences(self.db, self.ws.register, self.ws.rule, now)
             self.db["sources"].upsert(

@@ -7,6 +7,8 @@ contention into a short wait instead of llm's old "database is locked" failures.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -33,3 +35,22 @@ def open_database(path: Path, *, create: bool = True) -> Database:
     except sqlite3.DatabaseError as exc:
         raise ConfigError(f"{path}: cannot open the workspace database: {exc}") from exc
     return db
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """One all-or-nothing write, holding the write lock from its first statement.
+
+    A deferred BEGIN (what `db.atomic()` issues) takes the lock only at the first write; in WAL
+    mode, if another connection (the reply cache, a second `tracker`) committed after our first
+    read, that upgrade fails at once with "database is locked" instead of waiting. BEGIN IMMEDIATE
+    waits for the lock up front, under the busy timeout.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        raise
+    db.conn.commit()

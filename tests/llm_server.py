@@ -1,0 +1,196 @@
+"""A scripted OpenAI-compatible chat server on 127.0.0.1, for testing the real provider path.
+
+Tests point `OPENAI_BASE_URL` at it and use `TRACKER_LLM=openai:<scenario>`: the request's model
+name picks the script, so one server can play several providers at once. A script sees the
+request (its messages, and how many times this exact conversation start was asked before) and
+returns what to send: a reply text, or an HTTP error with headers, optionally after a delay.
+Only the standard library; every request is recorded for assertions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from agent.prompt_blocks import read_blocks
+
+
+@dataclass
+class Request:
+    model: str
+    messages: list[dict[str, Any]]
+    repeat: int  # 0 for the first request that starts with this prompt, 1 for the next, ...
+    headers: dict[str, str]  # names in lower case
+    at: float
+
+    @property
+    def prompt(self) -> str:
+        return str(self.messages[0]["content"])
+
+
+@dataclass
+class Reply:
+    content: str | None = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    body: str | None = None  # raw error body; default a JSON error object
+
+
+Script = Callable[[Request], Reply]
+
+
+class LLMServer:
+    """`with LLMServer({"valid": script}) as server:` then `server.base_url` ends in `/v1`."""
+
+    def __init__(self, scripts: dict[str, Script]) -> None:
+        self.scripts = scripts
+        self.requests: list[Request] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, str], int] = {}
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def requests_for(self, model: str) -> list[Request]:
+        return [r for r in self.requests if r.model == model]
+
+    def __enter__(self) -> LLMServer:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", 0))
+                payload = json.loads(self.rfile.read(length) or b"{}")
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                reply = owner._handle(payload, headers)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                try:
+                    owner._send(self, payload, reply)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test); nothing to do
+                finally:
+                    with owner._lock:
+                        owner.in_flight -= 1
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handle(self, payload: dict[str, Any], headers: dict[str, str]) -> Reply:
+        model = str(payload.get("model"))
+        messages = payload.get("messages", [])
+        key = (model, json.dumps(messages[:1]))
+        with self._lock:
+            repeat = self._seen.get(key, 0)
+            self._seen[key] = repeat + 1
+            request = Request(model, messages, repeat, headers, time.monotonic())
+            self.requests.append(request)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        script = self.scripts.get(model)
+        if script is None:
+            return Reply(status=404, body=json.dumps({"error": {"message": f"no model {model}"}}))
+        return script(request)
+
+    @staticmethod
+    def _send(handler: BaseHTTPRequestHandler, payload: dict[str, Any], reply: Reply) -> None:
+        if reply.status != 200:
+            body = reply.body or json.dumps(
+                {"error": {"message": f"scripted {reply.status}", "type": "server_error"}}
+            )
+        else:
+            text = reply.content or ""
+            prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in payload["messages"])
+            body = json.dumps(
+                {
+                    "id": "chatcmpl-test",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": payload.get("model"),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": text},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {
+                        "prompt_tokens": prompt_tokens,
+                        "completion_tokens": len(text.split()),
+                        "total_tokens": prompt_tokens + len(text.split()),
+                    },
+                }
+            )
+        data = body.encode("utf-8")
+        handler.send_response(reply.status)
+        handler.send_header("content-type", "application/json")
+        handler.send_header("content-length", str(len(data)))
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(data)
+
+
+# -- building replies from the prompt, the way a well-behaved model would ------------------------
+
+_SENTENCE = re.compile(r"[A-Z][^.!?\n]*[.!?]")
+
+
+def source_sentences(prompt: str, min_words: int = 6) -> list[str]:
+    """Declarative sentences of the prompt's <source> block, in order."""
+    text = read_blocks(prompt).text
+    return [
+        s.strip()
+        for s in _SENTENCE.findall(text)
+        if len(s.split()) >= min_words and not s.strip().endswith("?")
+    ]
+
+
+def claim_for(
+    sentence: str,
+    belief: str = "B4",
+    stance: str = "supports",
+    confidence: str = "likely",
+    quote: str | None = None,
+    title: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "title": title or sentence.rstrip(".!"),
+        "description": "The source reports this as its own finding, in its main section.",
+        "confidence": confidence,
+        "domain": "ai-alignment",
+        "evidence": [{"quote": quote or sentence}],
+        "beliefs": [{"id": belief, "stance": stance, "rationale": "It bears on the belief."}],
+    }
+
+
+def reply_json(claims: list[dict[str, Any]], notes: str = "") -> str:
+    return json.dumps({"claims": claims, "notes": notes})
+
+
+def valid_reply(request: Request, count: int = 2, **claim_fields: Any) -> str:
+    """Claims quoting the source's first `count` sentences verbatim."""
+    sentences = source_sentences(request.prompt)[:count]
+    return reply_json([claim_for(s, **claim_fields) for s in sentences])
