@@ -58,7 +58,9 @@ def archive(tmp_path: Path) -> Path:
 
 def with_replies(monkeypatch: pytest.MonkeyPatch, replies: list[str]) -> None:
     model = FakeListChatModel(responses=replies)
-    monkeypatch.setattr(agent.pipeline, "make_chat_model", lambda spec, embedder, policy=None: model)
+    monkeypatch.setattr(
+        agent.pipeline, "make_chat_model", lambda spec, embedder, policy=None: model
+    )
 
 
 def run(archive: Path):
