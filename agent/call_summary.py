@@ -8,7 +8,7 @@ A cost is only summed from prices the table knows: one call of an unpriced model
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from agent.extraction import CallRecord
@@ -25,13 +25,9 @@ class CallSummary:
     cost_usd: float = 0.0
     unpriced: int = 0
     prices_path: str | None = None
-    _seen: set[int] = field(default_factory=set, repr=False)
 
     def add(self, calls: Iterable[CallRecord]) -> None:
         for call in calls:
-            if id(call) in self._seen:
-                continue
-            self._seen.add(id(call))
             self.calls += 1
             self.cached += call.cached
             if call.raw_reply is None:

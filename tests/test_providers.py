@@ -175,3 +175,29 @@ def test_a_permanent_fault_is_not_retried(tmp_path) -> None:
     with pytest.raises(ProviderError, match="not retryable") as info:
         extractor(Unauthorised(responses=[GOOD]), tmp_path, retries=4).extract("p")
     assert len(info.value.calls) == 1
+
+
+def test_the_call_summary_counts_every_call_once() -> None:
+    from agent.call_summary import CallSummary
+    from agent.extraction import CallRecord
+
+    summary = CallSummary("openai:x", prices_path="prices.yaml")
+    for _ in range(50):  # records freed between batches must still each count (no id() reuse)
+        summary.add(
+            [CallRecord("extract", "h", "openai:x", 1, "{}", None, 10, 5, 1.0, cost_usd=0.5)]
+        )
+    summary.add([CallRecord("extract", "h", "openai:x", 1, None, "HTTP 500", None, None, 1.0)])
+    summary.add(
+        [CallRecord("extract", "h", "openai:x", 1, "{}", None, 1, 1, 0.1, cached=True, cost_usd=0)]
+    )
+    assert summary.as_json() == {
+        "model": "openai:x",
+        "calls": 52,
+        "cached": 1,
+        "failed": 1,
+        "input_tokens": 501,
+        "output_tokens": 251,
+        "cost_usd": 25.0,
+    }
+    summary.add([CallRecord("extract", "h", "openai:x", 1, "{}", None, 1, 1, 0.1)])  # unpriced
+    assert summary.as_json()["cost_usd"] is None and "unknown" in summary.line()
