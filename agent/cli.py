@@ -253,7 +253,8 @@ def config(
 # Command families in their own modules register on `app` when imported; importing them here,
 # after the core commands, keeps `tracker --help` in the order people use the commands.
 import agent.cli_audit  # noqa: E402
-import agent.cli_models  # noqa: E402, F401
+import agent.cli_models  # noqa: E402
+import agent.cli_review  # noqa: E402, F401
 
 
 def main() -> None:

@@ -65,6 +65,10 @@ def error_boundary(func: F) -> F:
             raise
         except TrackerError as exc:
             fail(str(exc), exc.exit_code)
+        except BrokenPipeError:
+            # `tracker ... | head`: the reader left; say nothing more, like any Unix tool.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+            raise typer.Exit(0) from None
         except KeyboardInterrupt:
             fail("interrupted; work already committed is kept, the next run finishes the rest", 1)
         except Exception as exc:

@@ -199,7 +199,7 @@ class SourceLander:
                 planned,
                 now,
             )
-            store_credences(self.db, self.register, self.rule, now)
+            store_credences(self.db, self.register, self.rule, now, source.id)
             self.db["sources"].upsert(
                 source_row(
                     source,

@@ -18,6 +18,7 @@ from beliefs.rule import (
     RuleSettings,
     cap_source_weights,
     credence,
+    level_for,
     raw_weight,
 )
 
@@ -151,9 +152,24 @@ def recompute_credences(db: Database, register: Register, rule: RuleSettings) ->
     return {b.id: credence(b.prior, live_evidence(db, b.id), rule) for b in register.beliefs}
 
 
-def store_credences(db: Database, register: Register, rule: RuleSettings, now: str) -> None:
+def store_credences(
+    db: Database, register: Register, rule: RuleSettings, now: str, source: str | None = None
+) -> None:
+    """Store every belief's credence; a crossing of a level threshold is recorded with it.
+
+    Called inside the transaction that changed the ledger, so a level change lands with (and
+    only with) the evidence that caused it.
+    """
+    stored = {row[0]: row[1] for row in db.execute("SELECT belief, credence FROM credences")}
     for belief_id, value in recompute_credences(db, register, rule).items():
         prior = register.get(belief_id).prior  # type: ignore[union-attr]
+        before = stored.get(belief_id, prior)
+        if level_for(before) != level_for(value):
+            db.execute(
+                "INSERT INTO level_changes (belief, level_before, level_after, credence_before, "
+                "credence_after, source, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [belief_id, level_for(before), level_for(value), before, value, source, now],
+            )
         db.execute(
             "INSERT INTO credences (belief, prior, credence, updated_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(belief) DO UPDATE SET prior = excluded.prior, "

@@ -109,6 +109,25 @@ def process(
         return _Run(workspace, options, embedder_factory, progress).run()
 
 
+def reland(
+    settings: Settings,
+    items: Sequence[tuple[Source, Extraction]],
+    embedder_factory: Callable[[], Any] | None = None,
+) -> ProcessReport:
+    """Land extractions made earlier again (`revalidate --apply`), no model involved.
+
+    The same path as a fresh extraction: one transaction per source, old records superseded,
+    new events appended, the vector index and the file's frontmatter brought up to date.
+    """
+    workspace = open_workspace(settings)
+    with process_lock(settings.home):
+        run = _Run(workspace, ProcessOptions(archives=[]), embedder_factory, None)
+        duplicates = run._duplicate_index()
+        for source, extraction in items:
+            run._land(source, extraction, duplicates)
+        return run.report
+
+
 class _Run:
     def __init__(
         self,
@@ -208,7 +227,7 @@ class _Run:
         now = now_iso()
         with write_transaction(self.db):
             if supersede_source(self.db, source.id, source.content_hash, now):
-                store_credences(self.db, self.ws.register, self.ws.rule, now)
+                store_credences(self.db, self.ws.register, self.ws.rule, now, source.id)
             self.db["sources"].upsert(
                 source_row(source, status="duplicate", duplicate_of=same_as, processed_at=now),
                 pk="id",

@@ -47,47 +47,114 @@ def belief_rows(db: Database, register: Register, rule: RuleSettings) -> list[di
     return rows
 
 
-def history_rows(db: Database, register: Register, belief_id: str) -> list[dict[str, Any]]:
-    """Every event of one belief, oldest first, superseded ones flagged."""
+def check_belief(register: Register, belief_id: str) -> None:
     if register.get(belief_id) is None:
         known = ", ".join(register.ids)
         raise ConfigError(f"unknown belief {belief_id!r}; the register has {known}")
+
+
+def history_rows(db: Database, register: Register, belief_id: str) -> list[dict[str, Any]]:
+    """Every event of one belief and every level change, oldest first, superseded ones flagged.
+
+    Level changes carry the same keys as evidence events (claim and stance null, weight 0, the
+    crossing in `note`) so scripts reading the contract's shape keep working; `kind` tells them
+    apart. A level change sorts after the evidence of the same transaction that caused it.
+    """
+    check_belief(register, belief_id)
     rows = db.execute(
         "SELECT e.at, e.source, COALESCE(c.title, e.claim), e.stance, e.weight, "
-        "e.credence_before, e.credence_after, e.note, e.superseded_at, e.claim "
+        "e.credence_before, e.credence_after, e.note, e.superseded_at, e.claim, e.id "
         "FROM events e LEFT JOIN claims c ON c.id = e.claim "
         "WHERE e.belief = ? ORDER BY e.at, e.id",
         [belief_id],
     ).fetchall()
-    return [
-        {
-            "at": r[0],
-            "source": r[1],
-            "claim": r[2],
-            "claim_id": r[9],
-            "stance": r[3],
-            "weight": r[4],
-            "credence_before": r[5],
-            "credence_after": r[6],
-            "note": r[7],
-            "superseded": r[8] is not None,
-        }
+    keyed: list[tuple[tuple[str, int, int], dict[str, Any]]] = [
+        (
+            (r[0], 0, r[10]),
+            {
+                "kind": "evidence",
+                "at": r[0],
+                "source": r[1],
+                "claim": r[2],
+                "claim_id": r[9],
+                "stance": r[3],
+                "weight": r[4],
+                "credence_before": r[5],
+                "credence_after": r[6],
+                "note": r[7],
+                "superseded": r[8] is not None,
+            },
+        )
         for r in rows
     ]
+    for change in level_change_rows(db, belief_id):
+        keyed.append(((change["at"], 1, change["id"]), level_change_as_history(change)))
+    return [row for _, row in sorted(keyed, key=lambda item: item[0])]
+
+
+def level_change_rows(
+    db: Database, belief_id: str | None = None, since: str | None = None
+) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT id, belief, level_before, level_after, credence_before, credence_after, source, "
+        "at FROM level_changes WHERE 1 = 1"
+    )
+    params: list[str] = []
+    if belief_id:
+        sql += " AND belief = ?"
+        params.append(belief_id)
+    if since:
+        sql += " AND at >= ?"
+        params.append(since)
+    keys = (
+        "id",
+        "belief",
+        "level_before",
+        "level_after",
+        "credence_before",
+        "credence_after",
+        "source",
+        "at",
+    )
+    return [dict(zip(keys, r, strict=True)) for r in db.execute(sql + " ORDER BY at, id", params)]
+
+
+def level_change_as_history(change: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": "level_change",
+        "at": change["at"],
+        "source": change["source"],
+        "claim": None,
+        "claim_id": None,
+        "stance": None,
+        "weight": 0.0,
+        "credence_before": change["credence_before"],
+        "credence_after": change["credence_after"],
+        "note": f"level: {change['level_before']} -> {change['level_after']}",
+        "superseded": False,
+    }
 
 
 def audit_rows(
-    db: Database, reason: str | None = None, source: str | None = None
+    db: Database,
+    reason: str | None = None,
+    source: str | None = None,
+    since: str | None = None,
+    model: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The rejection log, oldest first; `reason` and `source` filter it."""
+    """The rejection log, oldest first; every argument given narrows it."""
     sql = (
         "SELECT at, source, claim_title, reasons, model, duplicate_of, superseded_at, proposed "
-        "FROM rejections"
+        "FROM rejections WHERE 1 = 1"
     )
     params: list[str] = []
-    if source:
-        sql += " WHERE source = ?"
-        params.append(source)
+    for column, value in (("source", source), ("model", model)):
+        if value:
+            sql += f" AND {column} = ?"
+            params.append(value)
+    if since:
+        sql += " AND at >= ?"
+        params.append(since)
     sql += " ORDER BY at, id"
     out = []
     for r in db.execute(sql, params).fetchall():

@@ -179,3 +179,44 @@ def m002_model_call_costs(db: Database) -> None:
             at TEXT NOT NULL
         )"""
     )
+
+
+@migrations()
+def m003_level_changes(db: Database) -> None:
+    """Level changes (axiom / belief / hypothesis / unconvinced) as append-only events.
+
+    A crossing is recorded in the same transaction as the credence change that caused it. For a
+    workspace made before this migration, crossings are backfilled from the ledger's recorded
+    credence before and after each event, in ledger order.
+    """
+    from beliefs.rule import level_for
+
+    db.execute(
+        """CREATE TABLE level_changes (
+            id INTEGER PRIMARY KEY,
+            belief TEXT NOT NULL,
+            level_before TEXT NOT NULL,
+            level_after TEXT NOT NULL,
+            credence_before REAL NOT NULL,
+            credence_after REAL NOT NULL,
+            source TEXT,
+            at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX level_changes_belief ON level_changes(belief)")
+    for verb in ("DELETE", "UPDATE"):
+        db.execute(
+            f"""CREATE TRIGGER level_changes_append_only_{verb.lower()} BEFORE {verb}
+               ON level_changes
+               BEGIN SELECT RAISE(ABORT, 'level changes are append-only'); END"""
+        )
+    rows = db.execute(
+        "SELECT belief, credence_before, credence_after, source, at FROM events ORDER BY id"
+    ).fetchall()
+    for belief, before, after, source, at in rows:
+        if level_for(before) != level_for(after):
+            db.execute(
+                "INSERT INTO level_changes (belief, level_before, level_after, credence_before, "
+                "credence_after, source, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [belief, level_for(before), level_for(after), before, after, source, at],
+            )

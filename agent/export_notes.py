@@ -1,0 +1,206 @@
+"""`tracker export DIR`: accepted claims as notes in the knowledge base's own claim format.
+
+The curators' notes are markdown files with frontmatter (`type: claim`, `domain`, `description`,
+`confidence`, `source`, `created`) and a body that argues the claim. Exporting in that format lets
+a curator review tracker's claims where they review their own. Links are ordinary relative
+markdown links so the files read well in any viewer. tracker marks its files (`exported_by:
+tracker`) and overwrites only those; a file of the same name written by someone else is reported
+and left alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlite_utils import Database
+
+from beliefs.register import Register
+from beliefs.rule import RuleSettings, level_for
+
+MARKER = "exported_by"
+SLUG_WORDS = 12
+
+
+@dataclass
+class ExportResult:
+    directory: Path
+    files: list[str] = field(default_factory=list)
+    claims: int = 0
+    refused: list[dict[str, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "dir": str(self.directory),
+            "claims": self.claims,
+            "files": self.files,
+            "refused": self.refused,
+            "removed": self.removed,
+        }
+
+
+def slug(title: str, claim_id: str) -> str:
+    """File stem: the title's first words, plus the claim id so it is unique and stable."""
+    words = re.findall(r"[a-z0-9]+", title.casefold())[:SLUG_WORDS]
+    return "-".join([*words, claim_id.lower()])
+
+
+def _frontmatter(data: dict[str, Any]) -> str:
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10_000)
+    return f"---\n{text}---\n"
+
+
+def _is_ours(path: Path) -> bool:
+    try:
+        head = path.read_text(encoding="utf-8")[:4000]
+    except (OSError, UnicodeDecodeError):
+        return False
+    return f"\n{MARKER}: tracker\n" in head
+
+
+def _write(path: Path, text: str, result: ExportResult, root: Path) -> None:
+    if path.exists() and not _is_ours(path):
+        result.refused.append({"path": str(path), "error": "exists and was not written by tracker"})
+        return
+    path.write_text(text, encoding="utf-8")
+    result.files.append(str(path.relative_to(root)))
+
+
+def _claims(db: Database) -> list[dict[str, Any]]:
+    rows = db.execute(
+        "SELECT c.id, c.title, c.description, c.confidence, c.domain, c.quotes, c.created_at, "
+        "c.model, c.source, s.title, s.date, s.frontmatter FROM claims c "
+        "LEFT JOIN sources s ON s.id = c.source WHERE c.superseded_at IS NULL ORDER BY c.id"
+    ).fetchall()
+    stances: dict[str, list[tuple[str, str, str]]] = {}
+    for claim, belief, stance, rationale in db.execute(
+        "SELECT claim, belief, stance, rationale FROM claim_beliefs ORDER BY claim, belief"
+    ):
+        stances.setdefault(claim, []).append((belief, stance, rationale))
+    claims = []
+    for r in rows:
+        frontmatter = json.loads(r[11] or "{}")
+        claims.append(
+            {
+                "id": r[0],
+                "title": r[1],
+                "description": r[2],
+                "confidence": r[3],
+                "domain": r[4],
+                "quotes": json.loads(r[5]),
+                "created": str(r[6])[:10],
+                "model": r[7],
+                "source": r[8],
+                "source_title": r[9] or r[8],
+                "source_date": r[10],
+                "source_url": frontmatter.get("url") or frontmatter.get("source"),
+                "beliefs": stances.get(r[0], []),
+                "file": f"{slug(r[1], r[0])}.md",
+            }
+        )
+    return claims
+
+
+def claim_note(claim: dict[str, Any], register: Register) -> str:
+    source_line = claim["source_title"]
+    if claim["source_date"]:
+        source_line += f" ({claim['source_date']})"
+    meta = {
+        "type": "claim",
+        "domain": claim["domain"],
+        "description": claim["description"],
+        "confidence": claim["confidence"],
+        "source": source_line,
+        "created": claim["created"],
+        "source_id": claim["source"],
+        "source_url": claim["source_url"],
+        "beliefs": [b for b, _, _ in claim["beliefs"]],
+        "extraction_model": claim["model"],
+        "tracker_id": claim["id"],
+        MARKER: "tracker",
+    }
+    link = (
+        f"[{claim['source_title']}]({claim['source_url']})"
+        if claim["source_url"]
+        else (claim["source_title"])
+    )
+    lines = [f"# {claim['title']}", "", claim["description"], "", "## Evidence", ""]
+    for quote in claim["quotes"]:
+        lines += [f"> {' '.join(quote.split())}", ""]
+    lines += [f"From {link}, source `{claim['source']}`.", "", "## Beliefs it bears on", ""]
+    for belief_id, stance, rationale in claim["beliefs"]:
+        belief = register.get(belief_id)
+        statement = f" ({belief.statement})" if belief else ""
+        reason = f": {rationale}" if rationale else ""
+        lines.append(f"- **{belief_id}** {stance}{reason}{statement}")
+    if not claim["beliefs"]:
+        lines.append("- none named")
+    lines += ["", "---", "", "Relevant Notes:", "- [beliefs](../beliefs.md)", ""]
+    return _frontmatter(meta) + "\n" + "\n".join(lines)
+
+
+def beliefs_note(
+    db: Database, register: Register, rule: RuleSettings, claims: list[dict[str, Any]]
+) -> str:
+    from agent.queries import belief_rows
+
+    by_belief: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for claim in claims:
+        for belief_id, stance, _ in claim["beliefs"]:
+            by_belief.setdefault(belief_id, []).append((stance, claim))
+    notes: dict[str, list[str]] = {}
+    for belief, note in db.execute(
+        "SELECT belief, note FROM events WHERE superseded_at IS NULL AND note IS NOT NULL "
+        "ORDER BY at, id"
+    ):
+        notes.setdefault(belief, []).append(note)
+    lines = [
+        _frontmatter({"type": "beliefs", "agent": register.agent, MARKER: "tracker"}),
+        f"# Beliefs of {register.agent}",
+        "",
+        "Credences from tracker's evidence ledger (`tracker beliefs --explain` gives the rule).",
+    ]
+    for row in belief_rows(db, register, rule):
+        lo, hi = row["interval"]
+        lines += [
+            "",
+            f"## {row['id']}: {row['statement']}",
+            "",
+            f"- credence **{row['credence']:.3f}** (90% interval {lo:.3f} to {hi:.3f}; prior "
+            f"{row['prior']:g}); level by credence: {level_for(row['credence'])} (register: "
+            f"{row['level']})",
+            f"- live evidence: {row['evidence']} events, {row['disconfirming']} disconfirming",
+            "",
+            "### Grounding claims",
+            "",
+        ]
+        grounding = by_belief.get(row["id"], [])
+        lines += [
+            f"- {stance}: [{claim['title']}](claims/{claim['file']})" for stance, claim in grounding
+        ] or ["- none yet"]
+        lines += ["", "### Disconfirmation notes", ""]
+        lines += [f"- {note}" for note in notes.get(row["id"], [])] or ["- none yet"]
+    return "\n".join(lines) + "\n"
+
+
+def export_notes(
+    db: Database, register: Register, rule: RuleSettings, directory: Path
+) -> ExportResult:
+    result = ExportResult(directory)
+    (directory / "claims").mkdir(parents=True, exist_ok=True)
+    claims = _claims(db)
+    for claim in claims:
+        _write(directory / "claims" / claim["file"], claim_note(claim, register), result, directory)
+    result.claims = len(claims) - sum(1 for r in result.refused if "/claims/" in r["path"])
+    written = {claim["file"] for claim in claims}
+    for old in sorted((directory / "claims").glob("*.md")):
+        if old.name not in written and _is_ours(old):
+            old.unlink()  # a claim since superseded: its note would now mislead
+            result.removed.append(str(old.relative_to(directory)))
+    _write(directory / "beliefs.md", beliefs_note(db, register, rule, claims), result, directory)
+    return result

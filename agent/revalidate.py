@@ -1,0 +1,207 @@
+"""`tracker revalidate`: today's parser and validator over every recorded reply.
+
+Validator rules change; an auditor must know which past decisions they would overturn before
+trusting today's numbers. For each source tracker finished, the recorded replies of its current
+content are parsed again (in attempt order, the first that parses is the one used, as during
+extraction) and every proposed claim is judged again against the source file as it is on disk
+(which must still have the recorded content hash, or the source is reported as not rechecked).
+
+Near-duplicate detection needs the embedding model, so without `--apply` a recorded
+DUPLICATE_CLAIM decision is kept as it was; every other rule is applied as written today.
+Nothing is written unless `--apply` is given; then each source whose decisions changed is landed
+again from its recorded replies (no model is called) through the same path as `tracker process`:
+its old claims and events are marked superseded and the new ones appended, so the ledger stays
+append-only and `tracker replay --check` holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from agent.extraction import CallRecord, Extraction
+from agent.landing import source_text
+from agent.reply import MalformedReply, parse_reply
+from agent.validate import validate_claim
+from beliefs.register import Register
+from store.archive import Source, SourceReadError, read_source
+
+
+@dataclass
+class Change:
+    source: str
+    claim: str | None
+    was: str
+    now: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"source": self.source, "claim": self.claim, "was": self.was, "now": self.now}
+
+
+@dataclass
+class Recheck:
+    """One source's recheck: what changed, and what to land again if asked."""
+
+    source: Source
+    changes: list[Change]
+    extraction: Extraction
+
+
+@dataclass
+class RevalidateReport:
+    sources_checked: int = 0
+    decisions: int = 0
+    not_rechecked: list[dict[str, str]] = field(default_factory=list)
+    rechecks: list[Recheck] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def changes(self) -> list[Change]:
+        return [c for r in self.rechecks for c in r.changes]
+
+    def as_json(self) -> dict[str, Any]:
+        changes = self.changes
+        return {
+            "sources_checked": self.sources_checked,
+            "decisions": self.decisions,
+            "changed": len(changes),
+            "accepted_now_rejected": sum(
+                c.was == "accepted" and c.now != "accepted" for c in changes
+            ),
+            "rejected_now_accepted": sum(
+                c.was != "accepted" and c.now == "accepted" for c in changes
+            ),
+            "changes": [c.as_json() for c in changes],
+            "not_rechecked": self.not_rechecked,
+            "applied": self.applied,
+        }
+
+
+def _title_key(title: Any) -> str:
+    return " ".join(str(title or "").split()).casefold()
+
+
+def _outcome(reasons: list[dict[str, str]] | tuple[Any, ...]) -> str:
+    codes = sorted({r["code"] if isinstance(r, dict) else r.code for r in reasons})
+    return "accepted" if not codes else "rejected: " + ", ".join(codes)
+
+
+class _RecordedDuplicates:
+    """Keeps recorded DUPLICATE_CLAIM decisions (no embedder), and exact repeats in one reply."""
+
+    def __init__(self, recorded: dict[str, str]) -> None:
+        self.recorded = recorded
+        self.seen: set[str] = set()
+
+    def find_duplicate(self, title: str, description: str) -> str | None:
+        key = _title_key(title)
+        if key in self.seen:
+            return "an earlier claim of the same reply"
+        self.seen.add(key)
+        return self.recorded.get(key)
+
+
+def revalidate(db: Database, register: Register, source_id: str | None = None) -> RevalidateReport:
+    report = RevalidateReport()
+    sql = (
+        "SELECT id, path, sha256, extraction_model FROM sources "
+        "WHERE status IN ('processed', 'null-result')"
+    )
+    params: list[str] = []
+    if source_id:
+        sql += " AND id = ?"
+        params.append(source_id)
+    for sid, path, sha256, model in db.execute(sql + " ORDER BY id", params).fetchall():
+        try:
+            source = read_source(path, sid)
+        except SourceReadError as exc:
+            report.not_rechecked.append({"source": sid, "why": str(exc)})
+            continue
+        if source.content_hash != sha256:
+            report.not_rechecked.append(
+                {"source": sid, "why": f"{path} changed since it was processed; process it again"}
+            )
+            continue
+        recheck = _recheck(db, register, source, model)
+        if recheck is None:
+            report.not_rechecked.append({"source": sid, "why": "no recorded model reply"})
+            continue
+        report.sources_checked += 1
+        reply = recheck.extraction.reply
+        report.decisions += len(reply.claims) if reply is not None else 1
+        if recheck.changes:
+            report.rechecks.append(recheck)
+    return report
+
+
+def _recorded_calls(db: Database, source: Source, model: str) -> list[CallRecord]:
+    rows = db.execute(
+        "SELECT prompt_name, prompt_hash, model, attempt, raw_reply, input_tokens, "
+        "output_tokens, messages_sha256 FROM model_calls "
+        "WHERE source = ? AND sha256 = ? AND raw_reply IS NOT NULL ORDER BY id",
+        [source.id, source.content_hash],
+    ).fetchall()
+    return [
+        CallRecord(r[0], r[1], r[2], r[3], r[4], None, r[5], r[6], 0.0, r[7], True, 0.0)
+        for r in rows
+    ]
+
+
+def _recheck(db: Database, register: Register, source: Source, model: str) -> Recheck | None:
+    calls = _recorded_calls(db, source, model)
+    if not calls:
+        return None
+    extraction = Extraction(calls=calls)
+    for call in calls:
+        try:
+            extraction.reply = parse_reply(call.raw_reply or "")
+            extraction.malformed = None
+            break
+        except MalformedReply as exc:
+            call.error = str(exc)
+            extraction.malformed = str(exc)
+    accepted = defaultdict(int)
+    for (title,) in db.execute(
+        "SELECT title FROM claims WHERE source = ? AND superseded_at IS NULL", [source.id]
+    ):
+        accepted[_title_key(title)] += 1
+    rejected: dict[str, list[str]] = defaultdict(list)
+    duplicates: dict[str, str] = {}
+    for title, reasons, duplicate_of in db.execute(
+        "SELECT claim_title, reasons, duplicate_of FROM rejections "
+        "WHERE source = ? AND superseded_at IS NULL ORDER BY id",
+        [source.id],
+    ):
+        rejected[_title_key(title)].append(_outcome(json.loads(reasons)))
+        if duplicate_of:
+            duplicates[_title_key(title)] = duplicate_of
+    changes: list[Change] = []
+    if extraction.reply is None:
+        was = "rejected: MALFORMED_OUTPUT" if rejected.get("") else "parsed"
+        if was != "rejected: MALFORMED_OUTPUT":
+            changes.append(Change(source.id, None, "parsed", "rejected: MALFORMED_OUTPUT"))
+        return Recheck(source, changes, extraction)
+    if rejected.get(""):
+        changes.append(Change(source.id, None, "rejected: MALFORMED_OUTPUT", "parsed"))
+    finder = _RecordedDuplicates(duplicates)
+    for proposed in extraction.reply.claims:
+        verdict = validate_claim(
+            proposed, source_text(source), register.ids, finder, quote_text_extra=source.title
+        )
+        title = proposed.get("title") if isinstance(proposed, dict) else None
+        key = _title_key(title)
+        if accepted.get(key):
+            accepted[key] -= 1
+            was = "accepted"
+        elif rejected.get(key):
+            was = rejected[key].pop(0)
+        else:
+            was = "not recorded"
+        now = _outcome(verdict.reasons)
+        if now != was:
+            changes.append(Change(source.id, str(title) if title else None, was, now))
+    return Recheck(source, changes, extraction)
