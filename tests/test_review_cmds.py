@@ -1,0 +1,178 @@
+"""Review commands on a workspace built in the test: revalidate (with a validator rule changed
+in the test), export, serve."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import agent.validate
+from agent.cli import app
+from tests.auditor_workspace import build
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_embedder) -> Path:
+    build(tmp_path, monkeypatch)
+    return tmp_path
+
+
+def cli_json(*args: str, code: int = 0):
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == code, result.output
+    return json.loads(result.stdout)
+
+
+def dump(home: Path) -> str:
+    import sqlite3
+
+    with sqlite3.connect(home / "tracker.db") as conn:
+        return "\n".join(conn.iterdump())
+
+
+def test_revalidate_with_todays_rules_unchanged_changes_nothing(built) -> None:
+    report = cli_json("revalidate")
+    assert report["sources_checked"] == 3 and report["decisions"] == 6
+    assert report["changed"] == 0 and report["not_rechecked"] == []
+
+
+def test_a_stricter_rule_is_reported_then_applied_through_the_ledger(built, monkeypatch):
+    home = built / "home"
+    monkeypatch.setattr(agent.validate, "REPEAT_JACCARD", 0.0)  # every description "repeats"
+    before = dump(home)
+    report = cli_json("revalidate")
+    assert report["accepted_now_rejected"] == 4 and report["rejected_now_accepted"] == 0
+    assert all("DESCRIPTION_REPEATS_TITLE" in c["now"] for c in report["changes"])
+    unknown = [c for c in report["changes"] if c["was"] == "rejected: UNKNOWN_BELIEF"]
+    assert unknown and "UNKNOWN_BELIEF" in unknown[0]["now"]  # codes changed, still rejected
+    assert dump(home) == before  # read-only without --apply
+
+    applied = cli_json("revalidate", "--apply")
+    assert applied["applied"] is True
+    assert cli_json("claims") == []
+    assert runner.invoke(app, ["replay", "--check"]).exit_code == 0
+    beliefs = {b["id"]: b for b in cli_json("beliefs")}
+    assert beliefs["B4"]["credence"] == 0.58 and beliefs["B4"]["evidence"] == 0
+    history = cli_json("history", "B4")
+    assert any(r["superseded"] for r in history)  # the old events are kept, marked
+    assert cli_json("revalidate")["changed"] == 0  # today's rules now agree with the record
+
+
+def test_a_changed_file_is_not_rechecked(built) -> None:
+    path = built / "archive" / "b-proofs.md"
+    path.write_text(path.read_text() + "\nA sentence added later.\n")
+    report = cli_json("revalidate")
+    assert report["sources_checked"] == 2
+    assert report["not_rechecked"][0]["source"] == "b-proofs"
+
+
+def frontmatter(path: Path) -> dict:
+    text = path.read_text()
+    assert text.startswith("---\n")
+    return yaml.safe_load(text.split("---\n")[1])
+
+
+def test_export_writes_claim_notes_in_the_corpus_format(built) -> None:
+    out = built / "export"
+    result = cli_json("export", str(out))
+    assert result["claims"] == 4 and "beliefs.md" in result["files"]
+    notes = sorted((out / "claims").glob("*.md"))
+    assert len(notes) == 4
+    for note in notes:
+        meta = frontmatter(note)
+        assert meta["type"] == "claim" and meta["domain"] == "ai-alignment"
+        assert {"description", "confidence", "source", "created"} <= set(meta)
+        body = note.read_text()
+        assert "\n# " in body and "\n> " in body and "## Beliefs it bears on" in body
+    beliefs = (out / "beliefs.md").read_text()
+    assert "## B4:" in beliefs and "credence **" in beliefs
+    links = [
+        line.split("](")[1].rstrip(")") for line in beliefs.splitlines() if "](claims/" in line
+    ]
+    assert links and all((out / link).exists() for link in links)
+    assert "challenges B4" in beliefs  # the disconfirmation note of the proof-checker claim
+
+
+def test_export_overwrites_only_its_own_files(built) -> None:
+    out = built / "export"
+    first = cli_json("export", str(out))
+    mine = out / first["files"][0]
+    stale = out / "claims" / "old-claim-c000000000000.md"
+    stale.write_text(mine.read_text())  # an earlier export's note of a claim since superseded
+    foreign = out / "claims" / "notes-by-a-curator.md"
+    foreign.write_text("---\ntype: claim\n---\n# Mine\n")
+    again = cli_json("export", str(out))
+    assert again["removed"] == ["claims/old-claim-c000000000000.md"] and foreign.exists()
+    mine.write_text("# a curator's own note with the same name\n")
+    result = runner.invoke(app, ["export", str(out)])
+    assert result.exit_code == 1 and "not written by tracker" in result.stderr
+    assert mine.read_text().startswith("# a curator's own note")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get(url: str):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def test_serve_opens_the_database_read_only_on_loopback(built) -> None:
+    home = built / "home"
+    port = free_port()
+    tracker = Path(sys.executable).parent / "tracker"
+    env = {**os.environ, "TRACKER_HOME": str(home)}
+    child = subprocess.Popen(
+        [str(tracker), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/tracker"
+    try:
+        for _ in range(100):
+            try:
+                get(f"{base}.json")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        digest = hashlib.sha256((home / "tracker.db").read_bytes()).hexdigest()
+        rejections = get(f"{base}/rejections.json?_shape=array")
+        assert sorted(r["source"] for r in rejections) == ["a-audits", "b-proofs"]
+        history = get(f"{base}/belief_history.json?belief=B4&_shape=array")
+        assert len(history) == 3 and history[0]["credence_before"] == 0.58
+        claims = get(f"{base}/source_claims.json?source=a-audits&_shape=array")
+        assert len(claims) == 2
+        by_code = get(f"{base}/rejections_by_reason.json?code=UNKNOWN_BELIEF&_shape=array")
+        assert [r["source"] for r in by_code] == ["b-proofs"]
+        with pytest.raises(urllib.error.HTTPError):
+            get(f"{base}.json?sql=delete+from+events")
+        assert hashlib.sha256((home / "tracker.db").read_bytes()).hexdigest() == digest
+        assert get(f"{base}/events.json?_shape=array&_size=1")  # the ledger is still there
+        meta = get(f"http://127.0.0.1:{port}/-/metadata.json")
+        assert "events" in meta["databases"]["tracker"]["tables"]
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
+
+
+def test_serve_without_a_workspace_is_a_configuration_error(tmp_path) -> None:
+    result = runner.invoke(app, ["serve", "--home", str(tmp_path / "none")])
+    assert result.exit_code == 2 and "run `tracker process` first" in result.stderr
