@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 
 CHUNK_WORDS = 120
-CHUNKING_VERSION = "para120-v1"
+CHUNKING_VERSION = "para120-v2"  # v2: the last paragraph of a body ending in a newline is kept
 
-_PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\n\s*\n|\Z)", re.S)
+_PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*\Z)", re.S)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(\[*])")
 
 
