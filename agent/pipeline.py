@@ -41,8 +41,9 @@ from agent.reply_cache import ReplyCache
 from agent.workspace import Workspace, open_workspace, process_lock
 from beliefs.errors import TrackerError
 from store.archive import Source, SourceWriteError, scan_archive, write_back
-from store.chunking import chunk_text
+from store.chunking import Chunk, chunk_text
 from store.database import write_transaction
+from store.vectors import chunk_id
 
 DONE_STATUSES = ("processed", "null-result")
 
@@ -244,6 +245,26 @@ class _Run:
             block = vectors[offset : offset + len(chunks)]
             offset += len(chunks)
             self.index.replace_source_chunks(source.id, source.content_hash, chunks, block)
+            self._store_chunks(source, chunks)
+
+    def _store_chunks(self, source: Source, chunks: list[Chunk]) -> None:
+        """The chunk texts in SQLite too: keyword search (FTS5, kept by triggers) reads them."""
+        with write_transaction(self.db):
+            self.db.execute("DELETE FROM chunks WHERE source = ?", [source.id])
+            for chunk in chunks:
+                self.db.execute(
+                    'INSERT INTO chunks (id, source, sha256, ordinal, start, "end", text) '
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        chunk_id(source.id, source.content_hash, chunk.ordinal),
+                        source.id,
+                        source.content_hash,
+                        chunk.ordinal,
+                        chunk.start,
+                        chunk.end,
+                        chunk.text,
+                    ],
+                )
 
     def _duplicate_index(self) -> DuplicateIndex:
         """Live accepted claims with their title vectors (the embedder caches repeats)."""

@@ -220,3 +220,65 @@ def m003_level_changes(db: Database) -> None:
                 "credence_after, source, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [belief, level_for(before), level_for(after), before, after, source, at],
             )
+
+
+@migrations()
+def m004_full_text_search(db: Database) -> None:
+    """FTS5 indexes over source chunks and accepted claims, kept in sync by triggers.
+
+    `tracker ask` merges keyword hits from these with vector hits from Chroma. Chunks were only
+    in Chroma before; for an existing workspace they are rebuilt here from the source files whose
+    content still has the recorded hash (the same pure chunking, so the ids match Chroma's); a
+    changed or missing file is left for the next `tracker process`.
+    """
+    from store.archive import SourceReadError, read_source
+    from store.chunking import chunk_text
+
+    for table, columns in (("chunks", "text"), ("claims", "title, description")):
+        cols = [c.strip() for c in columns.split(",")]
+        db.execute(
+            f"CREATE VIRTUAL TABLE {table}_fts USING fts5({columns}, content='{table}', "
+            "content_rowid='rowid', tokenize='porter unicode61')"
+        )
+        new = ", ".join(f"new.{c}" for c in cols)
+        old = ", ".join(f"old.{c}" for c in cols)
+        db.execute(
+            f"CREATE TRIGGER {table}_fts_insert AFTER INSERT ON {table} BEGIN "
+            f"INSERT INTO {table}_fts(rowid, {columns}) VALUES (new.rowid, {new}); END"
+        )
+        db.execute(
+            f"CREATE TRIGGER {table}_fts_delete AFTER DELETE ON {table} BEGIN "
+            f"INSERT INTO {table}_fts({table}_fts, rowid, {columns}) "
+            f"VALUES ('delete', old.rowid, {old}); END"
+        )
+        db.execute(
+            f"CREATE TRIGGER {table}_fts_update AFTER UPDATE ON {table} BEGIN "
+            f"INSERT INTO {table}_fts({table}_fts, rowid, {columns}) "
+            f"VALUES ('delete', old.rowid, {old}); "
+            f"INSERT INTO {table}_fts(rowid, {columns}) VALUES (new.rowid, {new}); END"
+        )
+    sources = db.execute("SELECT id, path, sha256 FROM sources WHERE status != 'duplicate'")
+    for source_id, path, sha256 in sources.fetchall():
+        if db.execute("SELECT 1 FROM chunks WHERE source = ?", [source_id]).fetchone():
+            continue
+        try:
+            source = read_source(path, source_id)
+        except SourceReadError:
+            continue
+        if source.content_hash != sha256:
+            continue
+        for chunk in chunk_text(source.body):
+            db.execute(
+                'INSERT INTO chunks (id, source, sha256, ordinal, start, "end", text) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    f"{source_id}#{sha256[:12]}#{chunk.ordinal}",
+                    source_id,
+                    sha256,
+                    chunk.ordinal,
+                    chunk.start,
+                    chunk.end,
+                    chunk.text,
+                ],
+            )
+    db.execute("INSERT INTO claims_fts(claims_fts) VALUES ('rebuild')")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -24,14 +23,9 @@ from store.chunking import CHUNKING_VERSION, Chunk
 MAX_BATCH = 5000  # Chroma refuses more than 5,461 items in one add
 
 
-@dataclass(frozen=True)
-class ClaimHit:
-    """An accepted claim found near a query vector."""
-
-    id: str
-    title: str
-    source: str
-    similarity: float
+def chunk_id(source_id: str, sha256: str, ordinal: int) -> str:
+    """Deterministic, so a re-run after a crash overwrites instead of duplicating."""
+    return f"{source_id}#{sha256[:12]}#{ordinal}"
 
 
 def _collection_name(kind: str, embedder_name: str) -> str:
@@ -90,7 +84,7 @@ class VectorIndex:
     ) -> None:
         """Drop a source's old chunks and add the new ones under ids derived from its hash."""
         self.chunks.delete(where={"source": source_id})
-        ids = [f"{source_id}#{sha256[:12]}#{c.ordinal}" for c in chunks]
+        ids = [chunk_id(source_id, sha256, c.ordinal) for c in chunks]
         metas = [
             {
                 "source": source_id,
@@ -126,24 +120,18 @@ class VectorIndex:
         if ids:
             self.claims.delete(ids=list(ids))
 
-    def related_claims(self, vector: np.ndarray, k: int, exclude_source: str) -> list[ClaimHit]:
-        """The accepted claims nearest to `vector`, other than the source's own."""
-        if self.claims.count() == 0:
+    def nearest(self, kind: str, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+        """Ids and cosine similarities of the `n` items of `kind` (chunks | claims) nearest."""
+        collection = self.chunks if kind == "chunks" else self.claims
+        count = collection.count()
+        if count == 0 or n <= 0:
             return []
-        result = self.claims.query(
-            query_embeddings=[vector],
-            n_results=min(k, self.claims.count()),
-            where={"source": {"$ne": exclude_source}},
+        result = collection.query(
+            query_embeddings=[vector], n_results=min(n, count), include=["distances"]
         )
         return [
-            ClaimHit(cid, doc, meta["source"], 1.0 - float(dist))
-            for cid, doc, meta, dist in zip(
-                result["ids"][0],
-                result["documents"][0],
-                result["metadatas"][0],
-                result["distances"][0],
-                strict=True,
-            )
+            (item, 1.0 - float(distance))
+            for item, distance in zip(result["ids"][0], result["distances"][0], strict=True)
         ]
 
     def chunk_count(self) -> int:
