@@ -252,6 +252,7 @@ def config(
 
 # Command families in their own modules register on `app` when imported; importing them here,
 # after the core commands, keeps `tracker --help` in the order people use the commands.
+import agent.cli_ask  # noqa: E402
 import agent.cli_audit  # noqa: E402
 import agent.cli_models  # noqa: E402
 import agent.cli_review  # noqa: E402, F401

@@ -90,7 +90,7 @@ class Extractor:
         result = Extraction()
         messages: list[Any] = [HumanMessage(prompt)]
         for _ in range(self.policy.malformed_attempts):
-            call = self._ask(messages, result.calls)
+            call = self.ask_once(messages, result.calls)
             text = call.raw_reply or ""
             try:
                 result.reply = parse_reply(text)
@@ -124,7 +124,7 @@ class Extractor:
         price = self.prices.price_for(self.model_name) if self.prices else None
         return price.cost(input_tokens, output_tokens) if price else None
 
-    def _ask(self, messages: list[Any], calls: list[CallRecord]) -> CallRecord:
+    def ask_once(self, messages: list[Any], calls: list[CallRecord]) -> CallRecord:
         """One reply for `messages`: from the cache, else from the provider with retries."""
         from agent.replay_model import messages_digest
 

@@ -1,0 +1,257 @@
+"""`tracker ask`: a short answer from the archive, its claims and beliefs, with checked citations.
+
+Retrieval is `agent.retrieval` (four rankings and the ledger, fused by RRF). The answer is
+extractive with the offline model (the best passages, quoted, each with its citation number) and
+written by the configured model otherwise (`prompts/answer.md`). Either way every citation's quote
+is looked up in the full text of the source it cites before it is shown (the same normalisation as
+extraction's quote check); one that is not found is dropped and counted in `dropped_citations`.
+
+An Asker is built once and answers many questions: the query embedder (numpy MiniLM, no torch),
+the vector index and the database stay open, and source texts read for checking are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.config import Settings
+from agent.queries import belief_rows
+from agent.retrieval import CANDIDATES, Hit, Retriever, content_words, named_beliefs
+from agent.textnorm import MIN_QUOTE_CHARS, quote_in_text
+from beliefs.errors import ConfigError, InputError
+
+DEFAULT_K = 5
+MAX_QUOTE_CHARS = 320
+ANSWER_QUOTES = 3
+_SENTENCE = re.compile(r"[^\n.!?]+(?:[.!?]+[\"')\]]*|$)")
+_LEADING_MARKUP = re.compile(r"^\s*(?:[>#]+\s*|[-+*]\s+|\d+[.)]\s+)*")
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str
+    title: str | None
+    date: str | None
+    quote: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "source": self.source,
+            "title": self.title,
+            "date": self.date,
+            "quote": self.quote,
+        }
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    citations: list[Citation]
+    beliefs: list[dict[str, Any]]
+    dropped_citations: int = 0
+    model: str = "offline"
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The contract's keys (answer, citations with source and quote, beliefs with id and
+        credence) and more: citation n/title/date, dropped_citations, model, notes."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "citations": [c.as_json() for c in self.citations],
+            "beliefs": self.beliefs,
+            "dropped_citations": self.dropped_citations,
+            "model": self.model,
+            "notes": self.notes,
+        }
+
+
+def _stem(word: str) -> str:
+    return word[:6]
+
+
+def best_sentence(text: str, question: str) -> str | None:
+    """The sentence of `text` that shares the most question words (earliest on ties), verbatim,
+    without leading list or heading markup, cut at a word boundary if very long."""
+    wanted = {_stem(w) for w in content_words(question)}
+    best: tuple[float, int, str] | None = None
+    for position, match in enumerate(_SENTENCE.finditer(text)):
+        sentence = _LEADING_MARKUP.sub("", match.group()).strip()
+        if len(sentence) < MIN_QUOTE_CHARS or len(sentence.split()) < 4:
+            continue
+        if len(sentence) > MAX_QUOTE_CHARS:
+            sentence = sentence[:MAX_QUOTE_CHARS].rsplit(" ", 1)[0]
+        words = {_stem(w) for w in content_words(sentence)}
+        score = len(wanted & words)
+        if best is None or score > best[0]:
+            best = (score, position, sentence)
+    return best[2] if best else None
+
+
+class Asker:
+    def __init__(self, settings: Settings, embedder: Any = None, model: Any = None) -> None:
+        from agent.workspace import load_workspace_register, rule_settings
+        from store.database import open_database
+
+        if not settings.database_path.exists():
+            raise ConfigError(
+                f"no tracker workspace at {settings.home}; run `tracker process` first"
+            )
+        self.settings = settings
+        self.register = load_workspace_register(settings)
+        self.rule = rule_settings()
+        self.db = open_database(settings.database_path)
+        if embedder is None:
+            from store.query_embedder import NumpyMiniLM
+
+            embedder = NumpyMiniLM()
+        from store.vectors import VectorIndex
+
+        index = VectorIndex.open(settings.chroma_path, settings.chroma_url, embedder.name)
+        self.retriever = Retriever(self.db, index, embedder, self.register.ids)
+        self.model = model
+        self._texts: dict[str, str | None] = {}
+        self._sources: dict[str, tuple[str | None, str | None]] = {
+            row[0]: (row[1], row[2])
+            for row in self.db.execute("SELECT id, title, date FROM sources")
+        }
+
+    # -- checking ------------------------------------------------------------------------------
+    def source_text(self, source_id: str) -> str | None:
+        """The text a cited quote must be in: the source file as processed (body and title), or,
+        if the file is gone or changed, the chunks tracker kept of it."""
+        if source_id not in self._texts:
+            self._texts[source_id] = self._read_source(source_id)
+        return self._texts[source_id]
+
+    def _read_source(self, source_id: str) -> str | None:
+        from agent.landing import source_text
+        from store.archive import SourceReadError, read_source
+
+        row = self.db.execute(
+            "SELECT path, sha256, title FROM sources WHERE id = ?", [source_id]
+        ).fetchone()
+        if row is not None:
+            try:
+                source = read_source(row[0], source_id)
+                if source.content_hash == row[1]:
+                    return f"{source.title}\n{source_text(source)}"
+            except SourceReadError:
+                pass
+        chunks = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT text FROM chunks WHERE source = ? ORDER BY ordinal", [source_id]
+            )
+        ]
+        return "\n".join(chunks) if chunks else None
+
+    def grounded(self, source_id: str, quote: str) -> bool:
+        text = self.source_text(source_id)
+        return bool(text) and quote_in_text(quote, text or "")
+
+    # -- answering -----------------------------------------------------------------------------
+    def ask(self, question: str, k: int = DEFAULT_K) -> Answer:
+        question = " ".join(question.split())
+        if not question:
+            raise InputError("the question is empty")
+        if k < 1:
+            raise InputError(f"-k must be at least 1, got {k}")
+        hits = self.retriever.search(question, max(CANDIDATES, 4 * k))
+        citations, dropped = self._citations(question, hits, k)
+        beliefs = self._beliefs(question, citations)
+        answer = Answer(question, "", citations, beliefs, dropped, self.settings.llm)
+        if self.settings.llm == "offline":
+            answer.answer = extractive_answer(citations, beliefs, named_beliefs(
+                question, self.register.ids))  # fmt: skip
+        else:
+            from agent.model_answer import answer_with_model
+
+            answer_with_model(self, answer, hits[: len(citations)])
+        return answer
+
+    def _citations(self, question: str, hits: list[Hit], k: int) -> tuple[list[Citation], int]:
+        """Up to k checked citations, at most one per source first, then a second if short."""
+        chosen: list[tuple[str, str]] = []
+        dropped = 0
+        for per_source in (1, 2):
+            for hit in hits:
+                if len(chosen) >= k:
+                    break
+                source = hit.item.source
+                if sum(s == source for s, _ in chosen) >= per_source:
+                    continue
+                options = list(hit.item.quotes) if hit.item.kind == "claim" else []
+                if hit.item.kind == "chunk":
+                    sentence = best_sentence(hit.item.text, question)
+                    options = [sentence] if sentence else []
+                quote = next((q for q in options if (source, q) not in chosen), None)
+                if quote is None:
+                    continue
+                if not self.grounded(source, quote):
+                    dropped += 1
+                    continue
+                chosen.append((source, quote))
+        citations = [
+            Citation(n, source, *self._sources.get(source, (None, None)), quote)
+            for n, (source, quote) in enumerate(chosen, start=1)
+        ]
+        return citations, dropped
+
+    def _beliefs(self, question: str, citations: list[Citation]) -> list[dict[str, Any]]:
+        """Beliefs the question names, then those the cited claims bear on."""
+        touched = named_beliefs(question, self.register.ids)
+        for citation in citations:
+            for (belief,) in self.db.execute(
+                "SELECT DISTINCT b.belief FROM claims c JOIN claim_beliefs b ON b.claim = c.id "
+                "WHERE c.source = ? AND c.superseded_at IS NULL AND c.quotes LIKE ?",
+                [citation.source, f"%{citation.quote[:40]}%"],
+            ):
+                if belief not in touched:
+                    touched.append(belief)
+        rows = {r["id"]: r for r in belief_rows(self.db, self.register, self.rule)}
+        return [
+            {
+                "id": b,
+                "credence": rows[b]["credence"],
+                "interval": rows[b]["interval"],
+                "statement": rows[b]["statement"],
+                "evidence": rows[b]["evidence"],
+                "disconfirming": rows[b]["disconfirming"],
+            }
+            for b in touched
+            if b in rows
+        ]
+
+
+def extractive_answer(
+    citations: list[Citation], beliefs: list[dict[str, Any]], named: list[str]
+) -> str:
+    """The offline answer: named beliefs' standing, then the best passages, quoted and cited."""
+    parts = []
+    for belief in beliefs:
+        if belief["id"] in named:
+            lo, hi = belief["interval"]
+            parts.append(
+                f"{belief['id']} ({belief['statement']}) stands at credence "
+                f"{belief['credence']:.2f} (90% interval {lo:.2f}-{hi:.2f}) on "
+                f"{belief['evidence']} live evidence events, {belief['disconfirming']} of them "
+                "disconfirming."
+            )
+    if not citations:
+        parts.append("The archive holds nothing that answers this question.")
+        return " ".join(parts)
+    lead = "The weightiest passages:" if named else "From the archive:"
+    quoted = "; ".join(f'"{c.quote}" [{c.n}]' for c in citations[:ANSWER_QUOTES])
+    parts.append(f"{lead} {quoted}.")
+    return " ".join(parts)
+
+
+def answer_question(settings: Settings, question: str, k: int = DEFAULT_K) -> Answer:
+    """One question, one Asker: what `tracker ask` does."""
+    return Asker(settings).ask(question, k)

@@ -1,0 +1,147 @@
+"""`tracker ask` on a small workspace built in the test: fusion, FTS safety, citation checking,
+belief-aware questions, the offline and the model answer paths, the JSON shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from typer.testing import CliRunner
+
+import store.query_embedder
+from agent.ask import Asker, best_sentence
+from agent.cli import app
+from agent.config import resolve_settings
+from agent.retrieval import LEDGER_WEIGHT, RRF_K, fts_query, rrf, stance_filter
+from store.embedder import HashingEmbedder
+from tests.auditor_workspace import build
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_embedder) -> Path:
+    build(tmp_path, monkeypatch)
+    monkeypatch.setattr(store.query_embedder, "NumpyMiniLM", HashingEmbedder)
+    return tmp_path
+
+
+def asker(model=None, llm: str | None = None) -> Asker:
+    return Asker(resolve_settings(llm=llm), embedder=HashingEmbedder(), model=model)
+
+
+def test_rrf_sums_reciprocal_ranks_and_weights() -> None:
+    fused = rrf({"a": ["x", "y", "z"], "b": ["y", "w"]})
+    scores = {item: score for item, score, _ in fused}
+    assert [item for item, _, _ in fused][:2] == ["y", "x"]
+    assert scores["y"] == pytest.approx(1 / (RRF_K + 2) + 1 / (RRF_K + 1))
+    assert scores["w"] == pytest.approx(1 / (RRF_K + 2))
+    weighted = rrf({"a": ["x"], "ledger": ["q"]}, {"ledger": LEDGER_WEIGHT})
+    assert weighted[0][0] == "q" and weighted[0][2] == {"ledger": 1}
+    tie = rrf({"a": ["m"], "b": ["k"]})
+    assert [item for item, _, _ in tie] == ["k", "m"]  # equal scores: by id, deterministic
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        'What did "Audits" find: AND NOT (reviewers*) -- NEAR/2?',
+        "self-play vs. RLHF: which is better?",
+        "B4's col:umn \"unbalanced",
+        "^start OR end",
+    ],
+)
+def test_free_text_never_breaks_the_fts_query(built, question: str) -> None:
+    match = fts_query(question)
+    assert match is not None and all(t.startswith('"') for t in match.split(" OR "))
+    result = asker().ask(question)
+    assert isinstance(result.answer, str)
+
+
+def test_stopword_only_questions_have_no_keyword_query() -> None:
+    assert fts_query("what is it?") is None
+
+
+def test_a_factual_question_cites_the_answering_source_verbatim(built) -> None:
+    answer = asker().ask("How much longer did human reviewers need than the models?")
+    first = answer.citations[0]
+    assert first.source == "a-audits" and first.n == 1
+    text = (built / "archive" / "a-audits.md").read_text()
+    assert first.quote in text and "[1]" in answer.answer
+    assert first.title == "Source a-audits" and first.date == "2026-01-10"
+    assert answer.dropped_citations == 0
+
+
+def test_a_belief_question_reads_the_ledger(built) -> None:
+    assert stance_filter("What is the strongest evidence against B4?") == (
+        "challenges",
+        "complicates",
+    )
+    answer = asker().ask("What is the strongest evidence against B4?")
+    assert answer.citations[0].source == "b-proofs"  # the one challenge of B4
+    assert answer.beliefs[0]["id"] == "B4"
+    assert "B4 (" in answer.answer and "credence" in answer.answer
+    supporting = asker().ask("What supports B4?")
+    assert supporting.citations[0].source == "a-audits"
+
+
+def test_best_sentence_is_verbatim_and_on_topic() -> None:
+    text = "- Intro words here for context.\n- **Reviewers** needed four times longer than models."
+    assert best_sentence(text, "how long did reviewers need?") == (
+        "**Reviewers** needed four times longer than models."
+    )
+
+
+def model_reply(citations: list[dict]) -> FakeListChatModel:
+    body = {
+        "answer": "Reviewers were slower [1], and audits missed much [2].",
+        "citations": citations,
+    }
+    return FakeListChatModel(responses=["Thinking.\n" + json.dumps(body)])
+
+
+def test_a_made_up_quote_from_the_model_is_dropped_and_counted(built) -> None:
+    real = "Human reviewers needed four times longer than the models took to write the code."
+    model = model_reply(
+        [
+            {"n": 1, "source": "a-audits", "quote": "Reviewers found every flaw instantly."},
+            {"n": 2, "source": "a-audits", "quote": real},
+            {"n": 3, "source": "not-a-source", "quote": real},
+        ]
+    )
+    answer = asker(model, llm="openai:fake").ask("How fast were human reviewers?")
+    assert answer.dropped_citations == 2
+    assert [(c.n, c.quote) for c in answer.citations] == [(1, real)]
+    assert answer.answer == "Reviewers were slower, and audits missed much [1]."
+
+
+def test_an_unusable_model_reply_falls_back_to_the_extractive_answer(built) -> None:
+    model = FakeListChatModel(responses=["I would rather not answer."])
+    answer = asker(model, llm="openai:fake").ask("How fast were human reviewers?")
+    assert answer.citations and '" [1]' in answer.answer
+    assert "could not answer" in answer.notes[0]
+
+
+def test_a_quote_is_checked_against_the_chunks_when_the_file_is_gone(built) -> None:
+    (built / "archive" / "a-audits.md").unlink()
+    answer = asker().ask("How much longer did human reviewers need than the models?")
+    assert answer.citations[0].source == "a-audits" and answer.dropped_citations == 0
+
+
+def test_cli_json_has_the_contract_shape(built) -> None:
+    result = runner.invoke(app, ["ask", "What did automated audits flag?", "-k", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {"answer", "citations", "beliefs", "dropped_citations"} <= set(data)
+    assert 1 <= len(data["citations"]) <= 2
+    assert {"source", "quote", "n", "title", "date"} <= set(data["citations"][0])
+    assert all({"id", "credence"} <= set(b) for b in data["beliefs"])
+    human = runner.invoke(app, ["ask", "What did automated audits flag?"])
+    assert human.exit_code == 0 and "[1] a-audits" in human.stdout
+
+
+def test_ask_without_a_workspace_is_a_configuration_error(tmp_path) -> None:
+    result = runner.invoke(app, ["ask", "anything?", "--home", str(tmp_path / "none")])
+    assert result.exit_code == 2 and "run `tracker process` first" in result.stderr
