@@ -75,22 +75,44 @@ def _stem(word: str) -> str:
     return word[:6]
 
 
-def best_sentence(text: str, question: str) -> str | None:
-    """The sentence of `text` that shares the most question words (earliest on ties), verbatim,
-    without leading list or heading markup, cut at a word boundary if very long."""
+_QUANTITY = re.compile(
+    r"\b(how many|how much|how large|how long|how big|how close|what (?:share|fraction|percent\w*|"
+    r"proportion|number))\b",
+    re.I,
+)
+
+
+def sentence_score(sentence: str, question: str) -> int:
+    """Question words (crudely stemmed) the sentence shares, +1 for a number when asked for one."""
     wanted = {_stem(w) for w in content_words(question)}
-    best: tuple[float, int, str] | None = None
-    for position, match in enumerate(_SENTENCE.finditer(text)):
+    score = len(wanted & {_stem(w) for w in content_words(sentence)})
+    if _QUANTITY.search(question) and re.search(r"\d", sentence):
+        score += 1
+    return score
+
+
+def sentences(text: str) -> list[str]:
+    """The quotable sentences of a passage, verbatim, without leading list or heading markup,
+    cut at a word boundary if very long."""
+    out = []
+    for match in _SENTENCE.finditer(text):
         sentence = _LEADING_MARKUP.sub("", match.group()).strip()
         if len(sentence) < MIN_QUOTE_CHARS or len(sentence.split()) < 4:
             continue
         if len(sentence) > MAX_QUOTE_CHARS:
             sentence = sentence[:MAX_QUOTE_CHARS].rsplit(" ", 1)[0]
-        words = {_stem(w) for w in content_words(sentence)}
-        score = len(wanted & words)
+        out.append(sentence)
+    return out
+
+
+def best_sentence(text: str, question: str) -> str | None:
+    """The sentence of `text` that best matches the question (earliest on ties)."""
+    best: tuple[int, str] | None = None
+    for sentence in sentences(text):
+        score = sentence_score(sentence, question)
         if best is None or score > best[0]:
-            best = (score, position, sentence)
-    return best[2] if best else None
+            best = (score, sentence)
+    return best[1] if best else None
 
 
 class Asker:
@@ -176,27 +198,35 @@ class Asker:
         return answer
 
     def _citations(self, question: str, hits: list[Hit], k: int) -> tuple[list[Citation], int]:
-        """Up to k checked citations, at most one per source first, then a second if short."""
+        """Up to k checked citations: sources in fused order, at most one each, then a second
+        each if short. A source's quote is the best match for the question among its retrieved
+        claims' evidence quotes and its retrieved chunks' sentences."""
+        pool: dict[str, list[str]] = {}
+        order: list[str] = []
+        for hit in hits:
+            source = hit.item.source
+            if source not in pool:
+                pool[source] = []
+                order.append(source)
+            found = hit.item.quotes if hit.item.kind == "claim" else sentences(hit.item.text)
+            pool[source].extend(q for q in found if q not in pool[source])
         chosen: list[tuple[str, str]] = []
         dropped = 0
-        for per_source in (1, 2):
-            for hit in hits:
+        for _ in (1, 2):
+            for source in order:
                 if len(chosen) >= k:
                     break
-                source = hit.item.source
-                if sum(s == source for s, _ in chosen) >= per_source:
-                    continue
-                options = list(hit.item.quotes) if hit.item.kind == "claim" else []
-                if hit.item.kind == "chunk":
-                    sentence = best_sentence(hit.item.text, question)
-                    options = [sentence] if sentence else []
-                quote = next((q for q in options if (source, q) not in chosen), None)
-                if quote is None:
-                    continue
-                if not self.grounded(source, quote):
+                ranked = sorted(
+                    pool[source], key=lambda q: -sentence_score(q, question)
+                )  # stable: retrieval order breaks ties
+                while ranked:
+                    quote = ranked.pop(0)
+                    pool[source].remove(quote)
+                    if self.grounded(source, quote):
+                        chosen.append((source, quote))
+                        break
                     dropped += 1
-                    continue
-                chosen.append((source, quote))
+        chosen.sort(key=lambda pair: order.index(pair[0]))
         citations = [
             Citation(n, source, *self._sources.get(source, (None, None)), quote)
             for n, (source, quote) in enumerate(chosen, start=1)
