@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agent.call_policy import CallPolicy
+from agent.messages import message_text, messages_digest
 from agent.prompts import PromptTemplate
 from agent.provider_faults import classify
 from agent.reply import MalformedReply, ParsedReply, parse_reply
@@ -63,12 +64,6 @@ class Extraction:
 def _usage(message: Any) -> tuple[int | None, int | None]:
     usage = getattr(message, "usage_metadata", None) or {}
     return usage.get("input_tokens"), usage.get("output_tokens")
-
-
-def _text(message: Any) -> str:
-    from agent.replay_model import message_text
-
-    return message_text(message)
 
 
 @dataclass
@@ -126,8 +121,6 @@ class Extractor:
 
     def ask_once(self, messages: list[Any], calls: list[CallRecord]) -> CallRecord:
         """One reply for `messages`: from the cache, else from the provider with retries."""
-        from agent.replay_model import messages_digest
-
         digest = messages_digest(messages)
         started = time.perf_counter()
         if self.cache is not None:
@@ -168,7 +161,7 @@ class Extractor:
                 faults += 1
                 self.sleep(self.policy.delay(faults, fault.retry_after))
                 continue
-            text = _text(message)
+            text = message_text(message)
             tokens_in, tokens_out = _usage(message)
             if self.cache is not None:
                 self.cache.put(self.model_name, digest, text, tokens_in, tokens_out)

@@ -16,17 +16,11 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict
 
+from agent.messages import message_text
 from agent.offline_proposer import ProposerSettings, propose
 from agent.prompt_blocks import read_blocks
 
 MODEL_NAME = "tracker-offline"
-
-
-def _text(message: BaseMessage) -> str:
-    content = message.content
-    if isinstance(content, str):
-        return content
-    return "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in content)
 
 
 class OfflineChatModel(BaseChatModel):
@@ -48,8 +42,11 @@ class OfflineChatModel(BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"model": MODEL_NAME, "embedder": getattr(self.embedder, "name", "unknown"),
-                "settings": self.settings.__dict__}
+        return {
+            "model": MODEL_NAME,
+            "embedder": getattr(self.embedder, "name", "unknown"),
+            "settings": self.settings.__dict__,
+        }
 
     def _generate(
         self,
@@ -63,20 +60,26 @@ class OfflineChatModel(BaseChatModel):
         The extraction loop may append a "your reply could not be used" message; the offline model
         answers from the latest message that holds the prompt blocks, so a retry gets a reply too.
         """
-        humans = [_text(m) for m in messages if isinstance(m, HumanMessage)]
+        humans = [message_text(m) for m in messages if isinstance(m, HumanMessage)]
         fallback = humans[-1] if humans else ""
         prompt = next((t for t in reversed(humans) if "<source " in t), fallback)
         try:
             blocks = read_blocks(prompt)
         except ValueError:
-            result = {"claims": [], "notes": "offline model: the prompt has no <source> and "
-                      "<beliefs> blocks, so there is nothing to extract from"}
+            result = {
+                "claims": [],
+                "notes": "offline model: the prompt has no <source> and "
+                "<beliefs> blocks, so there is nothing to extract from",
+            }
             note = "No source in the prompt."
         else:
-            result = propose(blocks.title, blocks.text, blocks.beliefs, self.embedder,
-                             self.settings)
-            note = (f"Offline baseline: {len(result['claims'])} claims proposed from source "
-                    f"{blocks.source_id}.")
+            result = propose(
+                blocks.title, blocks.text, blocks.beliefs, self.embedder, self.settings
+            )
+            note = (
+                f"Offline baseline: {len(result['claims'])} claims proposed from source "
+                f"{blocks.source_id}."
+            )
         content = note + "\n" + json.dumps(result, ensure_ascii=False)
         message = AIMessage(content=content, response_metadata={"model_name": MODEL_NAME})
         return ChatResult(generations=[ChatGeneration(message=message)])

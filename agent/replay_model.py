@@ -8,7 +8,6 @@ as they did, with no network. A prompt the file has no reply for is an error, ne
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -19,24 +18,12 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict
 
+from agent.messages import messages_digest
 from beliefs.errors import ConfigError, InputError
 
 
 class ReplayMiss(InputError):
     """The replay file holds no reply for these messages; retrying cannot help."""
-
-
-def message_text(message: BaseMessage) -> str:
-    content = message.content
-    if isinstance(content, str):
-        return content
-    return "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in content)
-
-
-def messages_digest(messages: list[BaseMessage]) -> str:
-    """sha256 of the messages as sent: role and text of each, in order."""
-    payload = json.dumps([[m.type, message_text(m)] for m in messages], ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def load_replies(path: Path) -> dict[str, dict[str, Any]]:
