@@ -195,8 +195,11 @@ def digest(
     beliefs: BeliefsOpt = None,
     llm: LlmOpt = None,
 ) -> None:
-    """What changed since DATE: beliefs STRENGTHENED, WEAKENED, COMPLICATED, level changes,
-    rejections by reason. Markdown by default."""
+    """What changed since DATE, as a research journal entry (markdown, or --json).
+
+    Beliefs STRENGTHENED, WEAKENED and COMPLICATED with the claims and sources behind each,
+    level changes, and the period's rejections by reason code.
+    """
     from agent.digest import build_digest, digest_markdown
 
     start = checked_since(since)

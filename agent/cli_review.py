@@ -1,7 +1,7 @@
 """Review commands: revalidate past decisions, export claims as notes, serve the database.
 
 `revalidate` and `export` read the workspace with sqlite-utils only; `revalidate --apply` loads
-the embedding model to land changed sources again; `serve` runs Datasette in a child process.
+the embedding model to land changed sources again; `serve` replaces itself with Datasette.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -141,12 +140,8 @@ def serve(
         "--metadata", str(DATASETTE_METADATA), "--host", "127.0.0.1", "--port", str(port),
     ]  # fmt: skip
     typer.echo(f"serving {database} read-only at http://127.0.0.1:{port}/tracker", err=True)
-    child = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        code = child.wait()
-    except KeyboardInterrupt:
-        child.terminate()
-        child.wait(timeout=10)
-        code = 0
-    if code:
-        raise typer.Exit(1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become Datasette rather than wait on it: Ctrl-C and a service manager's SIGTERM then reach
+    # the server itself, and no orphan is left behind when tracker is stopped.
+    os.execv(sys.executable, command)
