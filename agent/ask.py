@@ -185,8 +185,8 @@ class Asker:
         if k < 1:
             raise InputError(f"-k must be at least 1, got {k}")
         hits = self.retriever.search(question, max(CANDIDATES, 4 * k))
-        citations, dropped = self._citations(question, hits, k)
-        beliefs = self._beliefs(question, citations)
+        citations, claims, dropped = self._citations(question, hits, k)
+        beliefs = self._beliefs(question, claims)
         answer = Answer(question, "", citations, beliefs, dropped, self.settings.llm)
         if self.settings.llm == "offline":
             answer.answer = extractive_answer(citations, beliefs, named_beliefs(
@@ -197,66 +197,65 @@ class Asker:
             answer_with_model(self, answer, hits[: len(citations)])
         return answer
 
-    def _citations(self, question: str, hits: list[Hit], k: int) -> tuple[list[Citation], int]:
-        """Up to k checked citations: sources in fused order, at most one each, then a second
-        each if short. A source's quote is the best match for the question among its retrieved
-        claims' evidence quotes and its retrieved chunks' sentences."""
-        pool: dict[str, list[str]] = {}
-        order: list[str] = []
+    def source_meta(self, source_id: str) -> tuple[str | None, str | None]:
+        """(title, date) of a source as tracker recorded it."""
+        return self._sources.get(source_id, (None, None))
+
+    def _citations(
+        self, question: str, hits: list[Hit], k: int
+    ) -> tuple[list[Citation], list[str], int]:
+        """Up to k checked citations, the claims they quote, and how many quotes failed.
+
+        Sources come in fused order, at most one citation each, then a second each if short. A
+        source's quote is the best match for the question among its retrieved claims' evidence
+        quotes and its retrieved chunks' sentences (a sentence that is also a claim's quote
+        counts as that claim's).
+        """
+        pool: dict[str, dict[str, str | None]] = {}  # source -> quote -> claim id or None
         for hit in hits:
-            source = hit.item.source
-            if source not in pool:
-                pool[source] = []
-                order.append(source)
-            found = hit.item.quotes if hit.item.kind == "claim" else sentences(hit.item.text)
-            pool[source].extend(q for q in found if q not in pool[source])
-        chosen: list[tuple[str, str]] = []
+            quotes = pool.setdefault(hit.item.source, {})
+            if hit.item.kind == "claim":
+                for quote in hit.item.quotes:
+                    quotes[quote] = quotes.get(quote) or hit.item.id
+            else:
+                for quote in sentences(hit.item.text):
+                    quotes.setdefault(quote, None)
+        order = list(pool)
+        chosen: list[tuple[str, str, str | None]] = []
         dropped = 0
         for _ in (1, 2):
             for source in order:
                 if len(chosen) >= k:
                     break
-                ranked = sorted(
-                    pool[source], key=lambda q: -sentence_score(q, question)
-                )  # stable: retrieval order breaks ties
-                while ranked:
-                    quote = ranked.pop(0)
-                    pool[source].remove(quote)
+                # sorted() is stable: retrieval order breaks ties between equal scores
+                for quote in sorted(pool[source], key=lambda q: -sentence_score(q, question)):
+                    claim = pool[source].pop(quote)
                     if self.grounded(source, quote):
-                        chosen.append((source, quote))
+                        chosen.append((source, quote, claim))
                         break
                     dropped += 1
-        chosen.sort(key=lambda pair: order.index(pair[0]))
+        chosen.sort(key=lambda picked: order.index(picked[0]))
         citations = [
-            Citation(n, source, *self._sources.get(source, (None, None)), quote)
-            for n, (source, quote) in enumerate(chosen, start=1)
+            Citation(n, source, *self.source_meta(source), quote)
+            for n, (source, quote, _) in enumerate(chosen, start=1)
         ]
-        return citations, dropped
+        return citations, [claim for _, _, claim in chosen if claim], dropped
 
-    def _beliefs(self, question: str, citations: list[Citation]) -> list[dict[str, Any]]:
+    def _beliefs(self, question: str, claims: list[str]) -> list[dict[str, Any]]:
         """Beliefs the question names, then those the cited claims bear on."""
         touched = named_beliefs(question, self.register.ids)
-        for citation in citations:
+        if claims:
+            marks = ", ".join("?" for _ in claims)
             for (belief,) in self.db.execute(
-                "SELECT DISTINCT b.belief FROM claims c JOIN claim_beliefs b ON b.claim = c.id "
-                "WHERE c.source = ? AND c.superseded_at IS NULL AND c.quotes LIKE ?",
-                [citation.source, f"%{citation.quote[:40]}%"],
+                f"SELECT DISTINCT belief FROM claim_beliefs WHERE claim IN ({marks}) "
+                "ORDER BY belief",
+                claims,
             ):
                 if belief not in touched:
                     touched.append(belief)
         rows = {r["id"]: r for r in belief_rows(self.db, self.register, self.rule)}
-        return [
-            {
-                "id": b,
-                "credence": rows[b]["credence"],
-                "interval": rows[b]["interval"],
-                "statement": rows[b]["statement"],
-                "evidence": rows[b]["evidence"],
-                "disconfirming": rows[b]["disconfirming"],
-            }
-            for b in touched
-            if b in rows
-        ]
+        keys = ("credence", "interval", "statement", "evidence", "disconfirming")
+        return [{"id": b, **{key: rows[b][key] for key in keys}} for b in touched if b in rows]
 
 
 def extractive_answer(

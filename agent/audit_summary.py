@@ -39,15 +39,6 @@ def audit_summary(
     db: Database, since: str | None = None, model: str | None = None, source: str | None = None
 ) -> dict[str, Any]:
     """Totals, rejections per reason code, and acceptance per model and per source format."""
-    where = " WHERE x.superseded_at IS NULL"
-    params: list[str] = []
-    for clause, value in (("x.model = ?", model), ("x.source = ?", source)):
-        if value:
-            where += f" AND {clause}"
-            params.append(value)
-    since_clause = ""
-    if since:
-        since_clause = " AND x.{} >= ?"
     total, by_model, by_format = Tally(), {}, {}
     reasons: Counter[str] = Counter()
     queries = (
@@ -57,12 +48,14 @@ def audit_summary(
     for outcome, table, at_column, reasons_column in queries:
         sql = (
             f"SELECT x.model, COALESCE(s.format, 'unknown'), {reasons_column} FROM {table} x "
-            f"LEFT JOIN sources s ON s.id = x.source{where}"
+            "LEFT JOIN sources s ON s.id = x.source WHERE x.superseded_at IS NULL"
         )
-        query_params = list(params)
-        if since:
-            sql += since_clause.format(at_column)
-            query_params.append(since)
+        query_params: list[str] = []
+        filters = (("model", "=", model), ("source", "=", source), (at_column, ">=", since))
+        for column, operator, value in filters:
+            if value:
+                sql += f" AND x.{column} {operator} ?"
+                query_params.append(value)
         for row_model, row_format, row_reasons in db.execute(sql, query_params):
             for tally in (
                 total,

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def _passages(hits: list[Hit], asker: Asker) -> str:
     blocks = []
     for n, hit in enumerate(hits, start=1):
-        title, date = asker._sources.get(hit.item.source, (None, None))
+        title, date = asker.source_meta(hit.item.source)
         text = hit.item.text
         if hit.item.kind == "claim":
             text = f"Claim: {text}\nEvidence: " + " / ".join(hit.item.quotes)
@@ -81,7 +81,7 @@ def answer_with_model(asker: Asker, answer: Answer, hits: list[Hit]) -> None:
         if source not in sources or not asker.grounded(source, quote):
             answer.dropped_citations += 1
             continue
-        title, date = asker._sources.get(source, (None, None))
+        title, date = asker.source_meta(source)
         citation = Citation(len(kept) + 1, source, title, date, quote)
         if isinstance(item.get("n"), int):
             renumber[item["n"]] = citation.n

@@ -107,15 +107,12 @@ class _RecordedDuplicates:
 
 def revalidate(db: Database, register: Register, source_id: str | None = None) -> RevalidateReport:
     report = RevalidateReport()
-    sql = (
-        "SELECT id, path, sha256, extraction_model FROM sources "
-        "WHERE status IN ('processed', 'null-result')"
-    )
+    sql = "SELECT id, path, sha256 FROM sources WHERE status IN ('processed', 'null-result')"
     params: list[str] = []
     if source_id:
         sql += " AND id = ?"
         params.append(source_id)
-    for sid, path, sha256, model in db.execute(sql + " ORDER BY id", params).fetchall():
+    for sid, path, sha256 in db.execute(sql + " ORDER BY id", params).fetchall():
         try:
             source = read_source(path, sid)
         except SourceReadError as exc:
@@ -126,7 +123,7 @@ def revalidate(db: Database, register: Register, source_id: str | None = None) -
                 {"source": sid, "why": f"{path} changed since it was processed; process it again"}
             )
             continue
-        recheck = _recheck(db, register, source, model)
+        recheck = _recheck(db, register, source)
         if recheck is None:
             report.not_rechecked.append({"source": sid, "why": "no recorded model reply"})
             continue
@@ -138,7 +135,7 @@ def revalidate(db: Database, register: Register, source_id: str | None = None) -
     return report
 
 
-def _recorded_calls(db: Database, source: Source, model: str) -> list[CallRecord]:
+def _recorded_calls(db: Database, source: Source) -> list[CallRecord]:
     rows = db.execute(
         "SELECT prompt_name, prompt_hash, model, attempt, raw_reply, input_tokens, "
         "output_tokens, messages_sha256 FROM model_calls "
@@ -151,8 +148,8 @@ def _recorded_calls(db: Database, source: Source, model: str) -> list[CallRecord
     ]
 
 
-def _recheck(db: Database, register: Register, source: Source, model: str) -> Recheck | None:
-    calls = _recorded_calls(db, source, model)
+def _recheck(db: Database, register: Register, source: Source) -> Recheck | None:
+    calls = _recorded_calls(db, source)
     if not calls:
         return None
     extraction = Extraction(calls=calls)
