@@ -1,7 +1,9 @@
-"""A scripted OpenAI-compatible chat server on 127.0.0.1, for testing the real provider path.
+"""A scripted chat server on 127.0.0.1, for testing the real provider clients.
 
-Tests point `OPENAI_BASE_URL` at it and use `TRACKER_LLM=openai:<scenario>`: the request's model
-name picks the script, so one server can play several providers at once. A script sees the
+It speaks three wire formats: OpenAI's `/v1/chat/completions` (tests point `OPENAI_BASE_URL` at
+`base_url`), Anthropic's `/v1/messages` (`ANTHROPIC_BASE_URL` = `root_url`) and Ollama's
+`/api/chat` as NDJSON (`OLLAMA_HOST` = `root_url`). The request's model name picks the script, so
+one server can play several providers and scenarios at once. A script sees the
 request (its messages, and how many times this exact conversation start was asked before) and
 returns what to send: a reply text, or an HTTP error with headers, optionally after a delay.
 Only the standard library; every request is recorded for assertions.
@@ -31,7 +33,7 @@ class Request:
 
     @property
     def prompt(self) -> str:
-        return str(self.messages[0]["content"])
+        return content_text(self.messages[0]["content"])
 
 
 @dataclass
@@ -44,6 +46,13 @@ class Reply:
 
 
 Script = Callable[[Request], Reply]
+
+
+def content_text(content: Any) -> str:
+    """Message content as text: a string, or Anthropic-style blocks of {"type": "text"}."""
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content if isinstance(part, dict))
 
 
 class LLMServer:
@@ -59,9 +68,13 @@ class LLMServer:
         self._server: ThreadingHTTPServer | None = None
 
     @property
-    def base_url(self) -> str:
+    def root_url(self) -> str:
         assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.root_url}/v1"
 
     def requests_for(self, model: str) -> list[Request]:
         return [r for r in self.requests if r.model == model]
@@ -81,7 +94,7 @@ class LLMServer:
                 if reply.delay:
                     time.sleep(reply.delay)
                 try:
-                    owner._send(self, payload, reply)
+                    owner._send(self, self.path, payload, reply)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test); nothing to do
                 finally:
@@ -115,42 +128,82 @@ class LLMServer:
         return script(request)
 
     @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, payload: dict[str, Any], reply: Reply) -> None:
+    def _send(
+        handler: BaseHTTPRequestHandler, path: str, payload: dict[str, Any], reply: Reply
+    ) -> None:
+        kind = (
+            "anthropic"
+            if path.endswith("/messages")
+            else "ollama"
+            if path == "/api/chat"
+            else "openai"
+        )
+        content_type = "application/json"
         if reply.status != 200:
             body = reply.body or json.dumps(
-                {"error": {"message": f"scripted {reply.status}", "type": "server_error"}}
+                {"error": f"scripted {reply.status}"}
+                if kind == "ollama"
+                else {
+                    "type": "error",
+                    "error": {"type": "api_error", "message": f"scripted {reply.status}"},
+                }
             )
         else:
             text = reply.content or ""
-            prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in payload["messages"])
-            body = json.dumps(
-                {
-                    "id": "chatcmpl-test",
-                    "object": "chat.completion",
-                    "created": 0,
-                    "model": payload.get("model"),
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": text},
-                            "finish_reason": "stop",
-                        }
-                    ],
-                    "usage": {
-                        "prompt_tokens": prompt_tokens,
-                        "completion_tokens": len(text.split()),
-                        "total_tokens": prompt_tokens + len(text.split()),
-                    },
-                }
+            words_in = sum(
+                len(content_text(m.get("content", "")).split()) for m in payload["messages"]
             )
+            words_out = len(text.split())
+            body = json.dumps(_ok_body(kind, payload.get("model"), text, words_in, words_out))
+            if kind == "ollama":
+                content_type = "application/x-ndjson"
         data = body.encode("utf-8")
         handler.send_response(reply.status)
-        handler.send_header("content-type", "application/json")
+        handler.send_header("content-type", content_type)
         handler.send_header("content-length", str(len(data)))
         for name, value in reply.headers.items():
             handler.send_header(name, value)
         handler.end_headers()
         handler.wfile.write(data)
+
+
+def _ok_body(kind: str, model: Any, text: str, tokens_in: int, tokens_out: int) -> dict[str, Any]:
+    """A successful reply in the provider's own shape (Ollama's as one final NDJSON line)."""
+    if kind == "anthropic":
+        return {
+            "id": "msg_test",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
+            "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out},
+        }
+    if kind == "ollama":
+        return {
+            "model": model,
+            "created_at": "2026-01-01T00:00:00Z",
+            "message": {"role": "assistant", "content": text},
+            "done": True,
+            "done_reason": "stop",
+            "prompt_eval_count": tokens_in,
+            "eval_count": tokens_out,
+        }
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+        ],
+        "usage": {
+            "prompt_tokens": tokens_in,
+            "completion_tokens": tokens_out,
+            "total_tokens": tokens_in + tokens_out,
+        },
+    }
 
 
 # -- building replies from the prompt, the way a well-behaved model would ------------------------
