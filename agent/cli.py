@@ -236,18 +236,43 @@ def config(
     llm: LlmOpt = None,
 ) -> None:
     """Show the settings in force and where each came from."""
+    import os
+
+    from agent.call_policy import policy_from_env
+
     settings = settings_for(home, beliefs, llm)
-    values = {
+    policy = policy_from_env()
+    origins = dict(settings.origins)
+    values: dict[str, object] = {
         "home": str(settings.home),
         "beliefs_path": str(settings.beliefs_path),
         "llm": settings.llm,
         "chroma_url": settings.chroma_url,
+        "llm_timeout": policy.timeout,
+        "llm_retries": policy.retries,
+        "llm_backoff": policy.backoff,
+        "prices_path": os.environ.get("TRACKER_PRICES") or str(settings.home / "prices.yaml"),
+        "openai_base_url": os.environ.get("OPENAI_BASE_URL") or None,
     }
+    for key, variable in (
+        ("llm_timeout", "TRACKER_LLM_TIMEOUT"),
+        ("llm_retries", "TRACKER_LLM_RETRIES"),
+        ("llm_backoff", "TRACKER_LLM_BACKOFF"),
+        ("prices_path", "TRACKER_PRICES"),
+        ("openai_base_url", "OPENAI_BASE_URL"),
+    ):
+        origins[key] = "env" if os.environ.get(variable) else "default"
+    for key, variable in (
+        ("openai_api_key", "OPENAI_API_KEY"),
+        ("anthropic_api_key", "ANTHROPIC_API_KEY"),
+    ):  # whether a key is there, never the key
+        values[key] = "set" if os.environ.get(variable) else "unset"
+        origins[key] = "env"
     if json_out:
-        print_json({k: {"value": v, "from": settings.origins[k]} for k, v in values.items()})
+        print_json({k: {"value": v, "from": origins[k]} for k, v in values.items()})
         return
     for key, value in values.items():
-        typer.echo(f"{key:<13} {value}  ({settings.origins[key]})")
+        typer.echo(f"{key:<17} {value}  ({origins[key]})")
 
 
 # Command families in their own modules register on `app` when imported; importing them here,

@@ -201,3 +201,23 @@ def test_the_call_summary_counts_every_call_once() -> None:
     }
     summary.add([CallRecord("extract", "h", "openai:x", 1, "{}", None, 1, 1, 0.1)])  # unpriced
     assert summary.as_json()["cost_usd"] is None and "unknown" in summary.line()
+
+
+def test_config_shows_the_call_policy_and_whether_keys_are_set_never_the_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-config-must-not-print-this")
+    monkeypatch.setenv("TRACKER_LLM_TIMEOUT", "30")
+    result = CliRunner().invoke(app, ["config", "--json"])
+    assert result.exit_code == 0 and "sk-config" not in result.stdout
+    values = json.loads(result.stdout)
+    assert values["openai_api_key"] == {"value": "set", "from": "env"}
+    assert values["anthropic_api_key"]["value"] == "unset"
+    assert values["llm_timeout"] == {"value": 30.0, "from": "env"}
+    assert values["llm_retries"] == {"value": 4, "from": "default"}
