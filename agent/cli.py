@@ -105,8 +105,7 @@ def process(
             f"claims: {report.claims_proposed} proposed, {report.claims_accepted} accepted, "
             f"{report.claims_rejected} rejected" + (f" ({codes})" if codes else "")
         )
-        if report.calls is not None:
-            typer.echo(report.calls.line())
+        typer.echo(report.calls.line())
     if report.failed:
         raise typer.Exit(1)
 

@@ -70,13 +70,13 @@ class ProcessReport:
     duplicates: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     rejected_by_code: dict[str, int] = field(default_factory=dict)
-    calls: CallSummary | None = None
+    calls: CallSummary = field(default_factory=lambda: CallSummary("offline"))
 
     def as_json(self) -> dict[str, Any]:
         """The contract's shape, plus `duplicates`, `warnings` and `model_calls`."""
         data = asdict(self)
         del data["rejected_by_code"], data["calls"]
-        data["model_calls"] = self.calls.as_json() if self.calls else None
+        data["model_calls"] = self.calls.as_json()
         return data
 
 
@@ -140,7 +140,7 @@ class _Run:
         self.ws = ws
         self.db = ws.db
         self.options = options
-        self.report = ProcessReport()
+        self.report = ProcessReport(calls=CallSummary(ws.settings.llm))
         self.embedder_factory = embedder_factory
         self.progress = progress
         self._embedder: Any = None
@@ -301,16 +301,17 @@ class _Run:
             cache,
             prices,
         )
-        self.report.calls = CallSummary(settings.llm, prices_path=str(prices.path))
+        self.report.calls.prices_path = str(prices.path)
         prompts = [template.render(**self._prompt_values(source)) for source in todo]
         jobs = max(1, self.options.jobs) if remote else 1
+        outcomes = _extract_in_order(extractor, prompts, jobs)
         try:
-            outcomes = _extract_in_order(extractor, prompts, jobs)
             for number, (source, outcome) in enumerate(zip(todo, outcomes, strict=True), 1):
                 if self.progress:
                     self.progress(number, len(todo), source.id)
                 self._take(source, outcome, duplicates)
         finally:
+            outcomes.close()  # on an interrupt: cancel calls not started, wait for the rest
             if cache is not None:
                 cache.close()
 
@@ -325,7 +326,6 @@ class _Run:
     def _take(
         self, source: Source, outcome: Extraction | ProviderError, duplicates: DuplicateIndex
     ) -> None:
-        assert self.report.calls is not None
         self.report.calls.add(outcome.calls)
         if isinstance(outcome, ProviderError):
             record_failed_calls(self.db, source, outcome.calls)
