@@ -98,18 +98,19 @@ def history(
 
 
 def _print_influence(result: dict[str, Any], json_out: bool) -> None:
+    """The ranked sources; `--json` prints them as a list (empty when nothing moved the belief)."""
     if json_out:
-        print_json(result)
+        print_json(result["sources"])
         return
     typer.echo(f"{result['belief']}: credence {result['credence']:.3f} (prior {result['prior']:g})")
     if not result["sources"]:
-        typer.echo("no live evidence yet: the prior stands")
+        typer.echo(f"no live evidence for {result['belief']} yet: the prior stands")
         return
-    typer.echo(f"  {'shift':>8} {'without':>8} {'events':>6}  source")
+    typer.echo(f"  {'shift':>8} {'without':>8} {'events':>6}  {'date':<10}  source")
     for r in result["sources"]:
         typer.echo(
             f"  {r['shift']:>+8.4f} {r['credence_without']:>8.4f} {r['events']:>6}  "
-            f"{r['source']}  {r['title'] or ''}"
+            f"{r['date'] or '-':<10}  {r['source']}  {r['title'] or ''}"
         )
 
 

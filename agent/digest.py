@@ -1,52 +1,80 @@
 """`tracker digest --since DATE`: what changed, in the research journal's words.
 
-The knowledge base this tool serves asks of every new piece of evidence whether it strengthens,
-weakens or complicates a belief. The digest answers that for a period, from the ledger alone:
+The knowledge base this tool serves evaluates new evidence by asking whether it strengthens,
+weakens or complicates a belief, and then acts on the answer: update the grounding, update the
+belief and trace the cascade to dependent positions, or add the complication to the challenges
+considered. Its evidence entries are headed `*Source: [[id]] | Added: date | Extractor: model*`.
+The digest answers that question for a period, from the ledger alone, in that shape:
 
-- a belief is STRENGTHENED when its credence rose over the period, WEAKENED when it fell (the
-  change is the current credence minus the credence from the live events recorded before the
-  period); it is also COMPLICATED when any complicating evidence arrived in the period;
-- under each heading, the claims and sources behind it: supporting events under STRENGTHENED,
-  challenging ones under WEAKENED, complicating ones under COMPLICATED;
-- level changes of the period, and the period's rejections counted by reason code.
+- a belief is STRENGTHENED when the period's live events, supports against challenges, raised
+  its credence (the rule over all live events against the rule over those recorded before the
+  period), WEAKENED when they lowered it; it is COMPLICATED when any complicating event arrived,
+  and also when the period's evidence left the credence where it was. The net is the rule's, not
+  a count: against a prior of 0.75, supports outweighing challenges two to one still lower the
+  credence, and calling that STRENGTHENED would contradict `tracker beliefs`;
+- under each heading, the claims and sources behind it, with the side that lost counted;
+- level changes of the period, and the period's rejections by reason code.
 
-Only live records count: evidence later superseded by a changed source is not news.
+"The period" is when tracker recorded the evidence (the events' `at`, UTC), not the sources'
+publication dates: the digest reports what changed in the workspace. Only live records count:
+evidence later superseded by a changed source is not news.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 from sqlite_utils import Database
 
 from agent.ledger import live_evidence
-from agent.queries import level_change_rows
+from agent.queries import level_change_as_history, level_change_rows
 from beliefs.register import Register
-from beliefs.rule import Evidence, RuleSettings, credence
+from beliefs.rule import Evidence, RuleSettings, credence, level_for
 
-HEADINGS = (
-    ("STRENGTHENED", "supports"),
-    ("WEAKENED", "challenges"),
-    ("COMPLICATED", "complicates"),
+HEADINGS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("STRENGTHENED", ("supports",), "Update the grounding with the new evidence."),
+    (
+        "WEAKENED",
+        ("challenges",),
+        "Update the belief and trace the cascade to the positions that depend on it.",
+    ),
+    (
+        "COMPLICATED",
+        ("complicates", "supports", "challenges"),
+        "Add the complications to the belief's challenges considered.",
+    ),
 )
-MOVE_EPSILON = 1e-9
+STANCES = ("supports", "challenges", "complicates")
+NET_EPSILON = 1e-9
+EXAMPLES_PER_REASON = 5
+ENTRIES_PER_BELIEF = 10
 
 
-def build_digest(
-    db: Database, register: Register, rule: RuleSettings, since: str, until: str
-) -> dict[str, Any]:
+def verdicts_for(before: float, after: float, complicated: bool) -> list[str]:
+    """The journal headings a belief goes under, from its credence over the period."""
+    verdicts = []
+    if after - before > NET_EPSILON:
+        verdicts.append("STRENGTHENED")
+    elif before - after > NET_EPSILON:
+        verdicts.append("WEAKENED")
+    if complicated or not verdicts:
+        verdicts.append("COMPLICATED")
+    return verdicts
+
+
+def _period_events(db: Database, since: str) -> dict[str, list[dict[str, Any]]]:
     rows = db.execute(
         "SELECT e.belief, e.stance, e.weight, e.source, e.claim, COALESCE(c.title, e.claim), "
-        "s.title, s.date, e.at FROM events e LEFT JOIN claims c ON c.id = e.claim "
+        "c.model, s.title, s.date, e.at FROM events e LEFT JOIN claims c ON c.id = e.claim "
         "LEFT JOIN sources s ON s.id = e.source "
         "WHERE e.superseded_at IS NULL AND e.at >= ? ORDER BY e.at, e.id",
         [since],
     ).fetchall()
-    period: dict[str, list[dict[str, Any]]] = {}
-    for belief, stance, weight, source, claim_id, claim, title, date, at in rows:
-        period.setdefault(belief, []).append(
+    period: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for belief, stance, weight, source, claim_id, claim, model, title, date, at in rows:
+        period[belief].append(
             {
                 "stance": stance,
                 "weight": round(weight, 6),
@@ -55,9 +83,34 @@ def build_digest(
                 "source_date": date,
                 "claim_id": claim_id,
                 "claim": claim,
+                "model": model,
                 "at": at,
             }
         )
+    return period
+
+
+def _rejections(db: Database, since: str) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:
+    counts: Counter[str] = Counter()
+    examples: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for title, source, reasons in db.execute(
+        "SELECT claim_title, source, reasons FROM rejections "
+        "WHERE superseded_at IS NULL AND at >= ? ORDER BY at, id",
+        [since],
+    ):
+        for code in dict.fromkeys(r["code"] for r in json.loads(reasons)):
+            counts[code] += 1
+            if len(examples[code]) < EXAMPLES_PER_REASON:
+                examples[code].append({"claim": title, "source": source})
+    order = sorted(counts, key=lambda code: (-counts[code], code))
+    return {code: counts[code] for code in order}, {code: examples[code] for code in order}
+
+
+def build_digest(
+    db: Database, register: Register, rule: RuleSettings, since: str, until: str
+) -> dict[str, Any]:
+    """The period's changes as one JSON-ready object (`digest_markdown` renders it)."""
+    period = _period_events(db, since)
     beliefs = []
     for belief in register.beliefs:
         events = period.get(belief.id)
@@ -73,30 +126,23 @@ def build_digest(
         ]
         before = credence(belief.prior, earlier, rule)
         after = credence(belief.prior, live_evidence(db, belief.id), rule)
-        verdicts = []
-        if after - before > MOVE_EPSILON:
-            verdicts.append("STRENGTHENED")
-        elif before - after > MOVE_EPSILON:
-            verdicts.append("WEAKENED")
-        if any(e["stance"] == "complicates" for e in events):
-            verdicts.append("COMPLICATED")
+        weights = {
+            s: round(sum(e["weight"] for e in events if e["stance"] == s), 6) for s in STANCES
+        }
         beliefs.append(
             {
                 "id": belief.id,
                 "statement": belief.statement,
+                "verdicts": verdicts_for(before, after, weights["complicates"] > 0),
                 "credence_before": round(before, 6),
                 "credence_after": round(after, 6),
-                "verdicts": verdicts,
-                "evidence": {
-                    stance: [e for e in events if e["stance"] == stance] for _, stance in HEADINGS
-                },
+                "level_before": level_for(before),
+                "level_after": level_for(after),
+                "weight": weights,
+                "evidence": {s: [e for e in events if e["stance"] == s] for s in STANCES},
             }
         )
-    rejections: Counter[str] = Counter()
-    for (reasons,) in db.execute(
-        "SELECT reasons FROM rejections WHERE superseded_at IS NULL AND at >= ?", [since]
-    ):
-        rejections.update(r["code"] for r in json.loads(reasons))
+    rejections, examples = _rejections(db, since)
     processed = db.execute(
         "SELECT COUNT(*) FROM sources WHERE processed_at >= ? "
         "AND status IN ('processed', 'null-result')",
@@ -106,52 +152,107 @@ def build_digest(
         "since": since,
         "until": until,
         "sources_processed": processed,
+        "sections": {
+            heading: [b["id"] for b in beliefs if heading in b["verdicts"]]
+            for heading, _, _ in HEADINGS
+        },
         "beliefs": beliefs,
-        "level_changes": level_change_rows(db, since=since),
-        "rejections": dict(sorted(rejections.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "level_changes": [
+            {**c, "note": level_change_as_history(c)["note"]}
+            for c in level_change_rows(db, since=since)
+        ],
+        "rejections": rejections,
+        "rejection_examples": examples,
     }
 
 
+def _entry(e: dict[str, Any]) -> list[str]:
+    """One piece of evidence, headed like the knowledge base's evidence entries."""
+    source = f"[[{e['source']}]]"
+    if e["source_title"]:
+        source += f" ({e['source_title']}{', ' + e['source_date'] if e['source_date'] else ''})"
+    added = e["at"][:10]
+    extractor = f" | Extractor: {e['model']}" if e["model"] else ""
+    return [
+        f"- **{e['claim']}** ({e['stance']}, weight {e['weight']:.3f})",
+        f"  *Source: {source} | Added: {added}{extractor}*",
+    ]
+
+
+def _belief_block(b: dict[str, Any], heading: str, stances: tuple[str, ...]) -> list[str]:
+    """One belief under one heading: its move, then the evidence that heading is about."""
+    level = (
+        f"; level {b['level_before']} -> {b['level_after']}"
+        if b["level_before"] != b["level_after"]
+        else f"; level {b['level_after']}"
+    )
+    w = b["weight"]
+    lines = [
+        f"### {b['id']}: {b['statement']}",
+        "",
+        f"Credence {b['credence_before']:.3f} -> {b['credence_after']:.3f}{level}. Evidence "
+        f"weight in the period: supports {w['supports']:.3f}, challenges {w['challenges']:.3f}, "
+        f"complicates {w['complicates']:.3f}.",
+        "",
+    ]
+    shown = [s for s in stances if b["evidence"][s]]
+    if heading == "COMPLICATED" and b["evidence"]["complicates"]:
+        shown = ["complicates"]
+    entries = sorted(
+        (e for s in shown for e in b["evidence"][s]), key=lambda e: (-e["weight"], e["at"])
+    )
+    for e in entries[:ENTRIES_PER_BELIEF]:
+        lines += _entry(e)
+    more = len(entries) - ENTRIES_PER_BELIEF
+    other = [s for s in STANCES if s not in shown and b["evidence"][s]]
+    if more > 0 or (other and heading != "COMPLICATED"):
+        parts = [f"{more} more {' / '.join(shown)}"] if more > 0 else []
+        if heading != "COMPLICATED":
+            parts += [f"{len(b['evidence'][s])} {s}" for s in other]
+        lines.append(
+            f"- Also in the period: {', '.join(parts)} (`tracker history {b['id']}`; "
+            "`tracker digest --json` lists them all)."
+        )
+    lines.append("")
+    return lines
+
+
 def digest_markdown(digest: dict[str, Any]) -> str:
+    """The digest as a journal entry: one section per heading, then levels and rejections."""
+    by_id = {b["id"]: b for b in digest["beliefs"]}
     lines = [
         f"# Research journal: {digest['since']} to {digest['until']}",
         "",
-        f"{digest['sources_processed']} sources processed in the period.",
+        f"{digest['sources_processed']} sources processed in the period; "
+        f"{len(digest['beliefs'])} beliefs received evidence. Each belief is evaluated by "
+        "asking whether the period's evidence strengthens, weakens or complicates it.",
     ]
-    for heading, stance in HEADINGS:
+    for heading, stances, action in HEADINGS:
         lines += ["", f"## {heading}", ""]
-        listed = [b for b in digest["beliefs"] if heading in b["verdicts"]]
+        listed = digest["sections"][heading]
         if not listed:
             lines.append("(none)")
-        for b in listed:
-            lines += [
-                f"### {b['id']}: {b['statement']}",
-                "",
-                f"Credence {b['credence_before']:.3f} -> {b['credence_after']:.3f}.",
-                "",
-            ]
-            for e in b["evidence"][stance] or []:
-                source = e["source_title"] or e["source"]
-                date = f", {e['source_date']}" if e["source_date"] else ""
-                lines.append(
-                    f"- {e['claim']} (weight {e['weight']:.3f}; source `{e['source']}`: "
-                    f"{source}{date})"
-                )
-            if not b["evidence"][stance]:
-                lines.append(f"- no {stance} evidence; the net change came from the rest")
-            lines.append("")
+            continue
+        lines += [f"Next step: {action}", ""]
+        for belief_id in listed:
+            lines += _belief_block(by_id[belief_id], heading, stances)
     lines += ["", "## Level changes", ""]
-    for c in digest["level_changes"] or []:
+    for c in digest["level_changes"]:
+        crossed = c["note"].partition("(")[2].rstrip(")")
         lines.append(
             f"- {c['at'][:10]} {c['belief']}: {c['level_before']} -> {c['level_after']} "
-            f"({c['credence_before']:.3f} -> {c['credence_after']:.3f}, source `{c['source']}`)"
+            f"({crossed}; {c['credence_before']:.3f} -> {c['credence_after']:.3f}), "
+            f"source [[{c['source']}]]"
         )
     if not digest["level_changes"]:
         lines.append("(none)")
     lines += ["", "## Rejections by reason", ""]
-    if digest["rejections"]:
-        lines += ["| reason | count |", "|---|---|"]
-        lines += [f"| {code} | {n} |" for code, n in digest["rejections"].items()]
-    else:
+    if not digest["rejections"]:
         lines.append("(none)")
+    for code, n in digest["rejections"].items():
+        lines.append(f"- **{code}**: {n}")
+        for x in digest["rejection_examples"][code]:
+            lines.append(f"  - {x['claim'] or '(no title)'} ([[{x['source']}]])")
+        if n > len(digest["rejection_examples"][code]):
+            lines.append(f"  - ... `tracker audit --reason {code} --since {digest['since']}`")
     return "\n".join(lines).rstrip() + "\n"

@@ -43,6 +43,7 @@ def influence_rows(
                 "title": title,
                 "date": date,
                 "events": sum(counts.values()),
+                "credence": round(current, 6),
                 "stances": dict(sorted(counts.items())),
                 "credence_without": round(without, 6),
                 "shift": round(current - without, 6),

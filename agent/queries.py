@@ -12,6 +12,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from agent.ledger import live_evidence
+from agent.levels import level_change_note
 from beliefs.errors import ConfigError
 from beliefs.register import Register
 from beliefs.rule import RuleSettings, credence, credence_interval
@@ -95,6 +96,13 @@ def history_rows(db: Database, register: Register, belief_id: str) -> list[dict[
 def level_change_rows(
     db: Database, belief_id: str | None = None, since: str | None = None
 ) -> list[dict[str, Any]]:
+    """Recorded level changes, oldest first, one per belief and source transaction.
+
+    The live hook records one crossing per transaction, but the backfill of workspaces older
+    than m003 read the ledger event by event, so a dip and recovery inside one source left
+    several rows with the same belief, source and time. Those are merged here into the net
+    change (none if the level came back), so every workspace reads the same way.
+    """
     sql = (
         "SELECT id, belief, level_before, level_after, credence_before, credence_after, source, "
         "at FROM level_changes WHERE 1 = 1"
@@ -116,7 +124,13 @@ def level_change_rows(
         "source",
         "at",
     )
-    return [dict(zip(keys, r, strict=True)) for r in db.execute(sql + " ORDER BY at, id", params)]
+    merged: dict[tuple[str, str | None, str], dict[str, Any]] = {}
+    for r in db.execute(sql + " ORDER BY at, id", params):
+        row = dict(zip(keys, r, strict=True))
+        first = merged.setdefault((row["belief"], row["source"], row["at"]), row)
+        if first is not row:
+            first.update(level_after=row["level_after"], credence_after=row["credence_after"])
+    return [row for row in merged.values() if row["level_before"] != row["level_after"]]
 
 
 def level_change_as_history(change: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +144,12 @@ def level_change_as_history(change: dict[str, Any]) -> dict[str, Any]:
         "weight": 0.0,
         "credence_before": change["credence_before"],
         "credence_after": change["credence_after"],
-        "note": f"level: {change['level_before']} -> {change['level_after']}",
+        "note": level_change_note(
+            change["level_before"],
+            change["level_after"],
+            change["credence_before"],
+            change["credence_after"],
+        ),
         "superseded": False,
     }
 
