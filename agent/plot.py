@@ -3,15 +3,20 @@
 Time is the sources' own dates (when the evidence was published), not when tracker read them:
 the rule is order independent, so the credence "as of" a date is the rule applied to the live
 events of every source dated on or before it. A source without a date is placed at the day
-tracker processed it. The band is the rule's 90% interval; challenges and complications are
-marked where they arrived. The figure has a fixed size (FIGURE_PX) so reports stay comparable.
+tracker processed it, and a dashed line marks that day. The band is the rule's 90% interval;
+challenges and complications are marked where they arrived; the prior is the first point, a
+month before the first evidence. The figure has a fixed size (FIGURE_PX) so reports stay
+comparable; the y axis is cut just below the lowest band, because on a full 0-1 axis the moves
+the per-source cap allows (at most 0.1) are hard to see.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -31,6 +36,7 @@ class Series:
     highs: list[float] = field(default_factory=list)
     challenges: list[tuple[dt.date, float]] = field(default_factory=list)
     complications: list[tuple[dt.date, float]] = field(default_factory=list)
+    undated: set[dt.date] = field(default_factory=set)
 
 
 def _day(value: str | None) -> dt.date | None:
@@ -49,11 +55,14 @@ def credence_series(db: Database, belief: Belief, rule: RuleSettings) -> Series:
         [belief.id],
     ).fetchall()
     by_day: dict[dt.date, list[Evidence]] = {}
-    for source, stance, weight, date_sort, at in rows:
-        day = _day(date_sort) or _day(at)
-        assert day is not None
-        by_day.setdefault(day, []).append(Evidence(belief.id, source, stance, weight))
     series = Series(belief)
+    for source, stance, weight, date_sort, at in rows:
+        day = _day(date_sort)
+        if day is None:
+            day = _day(at)
+            assert day is not None
+            series.undated.add(day)
+        by_day.setdefault(day, []).append(Evidence(belief.id, source, stance, weight))
     if not by_day:
         return series
     days = sorted(by_day)
@@ -84,31 +93,16 @@ def draw(series_list: list[Series], path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(FIGURE_PX[0] / DPI, FIGURE_PX[1] / DPI), dpi=DPI)
     try:
-        colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-        for index, series in enumerate(series_list):
-            color = colors[index % len(colors)]
-            label = (
-                f"{series.belief.id} (now {series.credences[-1]:.3f})"
-                if series.dates
-                else (f"{series.belief.id} (no evidence)")
-            )
-            if not series.dates:
-                ax.plot([], [], color=color, label=label)
-                continue
-            ax.fill_between(
-                series.dates, series.lows, series.highs, step="post", color=color, alpha=0.15
-            )
-            ax.step(series.dates, series.credences, where="post", color=color, lw=2, label=label)
-            for points, marker in ((series.challenges, "v"), (series.complications, "D")):
-                if points:
-                    xs, ys = zip(*points, strict=True)
-                    ax.scatter(
-                        xs, ys, marker=marker, s=55, color=color, edgecolor="black", zorder=3
-                    )
+        _draw_series(ax, series_list, plt.rcParams["axes.prop_cycle"].by_key()["color"])
+        lows = [v for s in series_list for v in s.lows] or [s.belief.prior for s in series_list]
+        bottom = max(0.0, math.floor((min(lows) - 0.05) * 10) / 10)
+        ax.set_ylim(bottom, 1)
         for level, threshold in LEVEL_THRESHOLDS[:-1]:
+            if threshold <= bottom:
+                continue
             ax.axhline(threshold, color="grey", lw=0.8, ls=":")
             ax.annotate(
-                level,
+                f"{level} {threshold:g}",
                 xy=(1.0, threshold),
                 xycoords=("axes fraction", "data"),
                 xytext=(4, 0),
@@ -117,17 +111,61 @@ def draw(series_list: list[Series], path: Path) -> None:
                 fontsize=9,
                 color="grey",
             )
-        ax.scatter([], [], marker="v", color="white", edgecolor="black", label="challenge")
-        ax.scatter([], [], marker="D", color="white", edgecolor="black", label="complication")
-        ax.set_ylim(0, 1)
-        ax.set_ylabel("credence (band: 90% interval)")
+        undated = sorted({d for s in series_list for d in s.undated})
+        for day in undated:
+            ax.axvline(day, color="grey", lw=0.8, ls="--")
+        if undated:
+            ax.annotate(
+                "undated sources,\nat the day processed",
+                xy=(undated[0], 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(-4, -4),
+                textcoords="offset points",
+                ha="right",
+                va="top",
+                fontsize=8,
+                color="grey",
+            )
+        for marker, fill, label in (
+            ("o", "white", "prior"),
+            ("v", "white", "challenge"),
+            ("D", "white", "complication"),
+        ):
+            ax.scatter([], [], marker=marker, color=fill, edgecolor="black", label=label)
+        ax.set_ylabel("credence (line) and 90% interval (band)")
         ax.set_xlabel("source date")
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+        locator = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         ax.grid(axis="y", alpha=0.3)
-        ax.legend(loc="lower left", fontsize=9, ncol=2)
+        ax.legend(loc="lower left", fontsize=9, ncol=4, framealpha=0.9)
         ids = ", ".join(s.belief.id for s in series_list)
         ax.set_title(f"Credence over time: {ids}")
         fig.tight_layout()
         fig.savefig(path, dpi=DPI)
     finally:
         plt.close(fig)
+
+
+def _draw_series(ax: Any, series_list: list[Series], colors: list[str]) -> None:
+    """Each belief's step line, band, prior and markers, all carried to one common end date."""
+    end = max((s.dates[-1] for s in series_list if s.dates), default=None)
+    for index, series in enumerate(series_list):
+        color = colors[index % len(colors)]
+        if not series.dates or end is None:
+            ax.plot([], [], color=color, label=f"{series.belief.id} (no evidence)")
+            continue
+        dates, values = [*series.dates, end], [*series.credences, series.credences[-1]]
+        lows, highs = [*series.lows, series.lows[-1]], [*series.highs, series.highs[-1]]
+        label = f"{series.belief.id} {series.credences[-1]:.3f} (prior {series.belief.prior:g})"
+        ax.fill_between(dates, lows, highs, step="post", color=color, alpha=0.08, lw=0)
+        for edge in (lows, highs):
+            ax.step(dates, edge, where="post", color=color, lw=0.6, alpha=0.5)
+        ax.step(dates, values, where="post", color=color, lw=2, label=label)
+        ax.scatter(
+            [dates[0]], [values[0]], marker="o", s=45, color="white", edgecolor=color, zorder=3
+        )
+        for points, marker in ((series.challenges, "v"), (series.complications, "D")):
+            if points:
+                xs, ys = zip(*points, strict=True)
+                ax.scatter(xs, ys, marker=marker, s=50, color=color, edgecolor="black", zorder=4)
