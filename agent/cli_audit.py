@@ -127,8 +127,10 @@ def audit(
         bool,
         typer.Option(
             "--summary",
-            help="Counts per reason code and per model, and the acceptance rate per source "
-            "format, over live records (the current version of each source).",
+            help="Counts per reason code and per model (proposed / accepted / rejected), and "
+            "the acceptance rate per source format (accepted claims / all proposals), over live "
+            "records only: superseded versions of changed sources are not counted. Takes "
+            "--since, --model, --source and --json.",
         ),
     ] = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
@@ -137,7 +139,11 @@ def audit(
     beliefs: BeliefsOpt = None,
     llm: LlmOpt = None,
 ) -> None:
-    """The validation and rejection log."""
+    """The validation and rejection log, oldest first.
+
+    Rows of superseded source versions are listed too, flagged `superseded`; `--summary` counts
+    live records only. Filters combine: --reason, --source, --since, --model.
+    """
     from agent.queries import audit_rows
     from agent.validate import REASON_CODES
 
@@ -198,8 +204,10 @@ def digest(
 ) -> None:
     """What changed since DATE, as a research journal entry (markdown, or --json).
 
-    Beliefs STRENGTHENED, WEAKENED and COMPLICATED with the claims and sources behind each,
-    level changes, and the period's rejections by reason code.
+    Beliefs STRENGTHENED or WEAKENED (the net effect of the period's live events on the
+    credence) and COMPLICATED (any complicating evidence, or no net move), with the claims and
+    sources behind each; level changes; the period's rejections by reason code. The period is
+    when tracker recorded the evidence, from DATE (UTC) to now.
     """
     from agent.digest import build_digest, digest_markdown
 
@@ -219,14 +227,19 @@ def digest(
 def plot(
     belief_ids: Annotated[list[str], typer.Argument(help="Belief ids, e.g. B1 B4.")],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="PNG file to write (1200 x 600 px).")
+        Path, typer.Option("--output", "-o", help="PNG file to write (1200 x 600 px, 100 dpi).")
     ],
     json_out: JsonOpt = False,
     home: HomeOpt = None,
     beliefs: BeliefsOpt = None,
     llm: LlmOpt = None,
 ) -> None:
-    """Credence over time (source date on the x axis), with the 90% band and challenge markers."""
+    """Credence over time: one line per belief, source date on the x axis.
+
+    The credence at a date is the rule applied to the live events of sources dated on or before
+    it; the prior is the first point, the band is the 90% interval, triangles mark challenges and
+    diamonds complications. Always 1200 x 600 px (12 x 6 in at 100 dpi).
+    """
     from agent.plot import credence_series, draw
     from agent.queries import check_belief
 

@@ -169,3 +169,175 @@ def test_plot_refuses_unknown_beliefs_and_other_formats(built) -> None:
     assert runner.invoke(app, ["plot", "B7", "-o", str(built / "x.png")]).exit_code == 2
     assert runner.invoke(app, ["plot", "B4", "-o", str(built / "x.svg")]).exit_code == 2
     assert runner.invoke(app, ["plot", "B4"]).exit_code == 2
+
+
+def test_audit_csv_and_summary_keep_the_filters(built) -> None:
+    result = runner.invoke(app, ["audit", "--csv", "--reason", "QUOTE_NOT_IN_SOURCE"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("at,source,claim,codes") and len(lines) == 2
+    assert ",a-audits,Audits catch everything" in lines[1]
+    # b-proofs proposed one accepted challenge and one claim naming an unknown belief.
+    summary = cli_json("audit", "--summary", "--source", "b-proofs")
+    assert (summary["proposed"], summary["accepted"], summary["rejected"]) == (2, 1, 1)
+    assert summary["by_reason"] == {"UNKNOWN_BELIEF": 1}
+    assert summary["by_format"]["article"]["acceptance_rate"] == 0.5
+    nothing = cli_json("audit", "--summary", "--model", "openai:gpt-4o-mini")
+    assert nothing["proposed"] == 0 and nothing["by_model"] == {} and nothing["by_reason"] == {}
+    human = runner.invoke(app, ["audit", "--summary", "--model", "openai:gpt-4o-mini"])
+    assert human.exit_code == 0 and "acceptance -" in human.stdout
+
+
+def _ledger_db(tmp_path: Path):
+    from agent.workspace import rule_settings
+    from beliefs.register import load_register
+    from store.database import open_database
+    from tests.auditor_workspace import REGISTER
+
+    (tmp_path / "r.yaml").write_text(REGISTER)
+    return (
+        open_database(tmp_path / "ledger.db"),
+        load_register(tmp_path / "r.yaml"),
+        rule_settings(),
+    )
+
+
+def _land(db, register, rule, source: str, stance: str, fmt: str, at: str) -> None:
+    """One source with one proven claim on B4, landed as the pipeline does, in one transaction."""
+    from agent.ledger import StanceEvidence, append_events, plan_events, store_credences
+    from store.database import write_transaction
+
+    item = StanceEvidence(f"C-{source}", f"claim of {source}", "proven", "B4", stance, "")
+    with write_transaction(db):
+        planned = plan_events([item], fmt, rule)
+        append_events(db, register, rule, source, "h" + source, fmt, planned, at)
+        store_credences(db, register, rule, at, source)
+
+
+def test_store_credences_records_each_crossing_with_its_evidence(tmp_path: Path) -> None:
+    db, register, rule = _ledger_db(tmp_path)
+    _land(db, register, rule, "s1", "supports", "paper", "2026-01-01T00:00:00")  # 0.58 -> 0.62
+    _land(db, register, rule, "s2", "complicates", "tweet", "2026-01-02T00:00:00")  # stays above
+    _land(db, register, rule, "s3", "challenges", "paper", "2026-01-03T00:00:00")  # back below
+    rows = db.execute(
+        "SELECT source, level_before, level_after, credence_before, credence_after "
+        "FROM level_changes ORDER BY id"
+    ).fetchall()
+    assert [r[:3] for r in rows] == [("s1", "hypothesis", "belief"), ("s3", "belief", "hypothesis")]
+    live = [Evidence(e.belief_id, e.source_id, e.stance, e.weight) for e in _live(db)]
+    assert rows[0][3] == 0.58 and rows[0][4] == pytest.approx(credence(0.58, live[:1], rule))
+    assert rows[1][4] == pytest.approx(credence(0.58, live, rule)) and rows[1][4] < 0.6
+    stored = db.execute("SELECT credence FROM credences WHERE belief = 'B4'").fetchone()[0]
+    assert stored == rows[1][4]
+    from agent.queries import history_rows
+
+    history = history_rows(db, register, "B4")
+    assert [(r["kind"], r["source"]) for r in history] == [
+        ("evidence", "s1"),
+        ("level_change", "s1"),
+        ("evidence", "s2"),
+        ("evidence", "s3"),
+        ("level_change", "s3"),
+    ]
+    assert history[4]["note"] == "level: belief -> hypothesis (crossed 0.60)"
+    assert (history[4]["claim"], history[4]["stance"], history[4]["weight"]) == (None, None, 0)
+
+
+def _live(db) -> list[Evidence]:
+    from agent.ledger import live_evidence
+
+    return live_evidence(db, "B4")
+
+
+def test_backfilled_crossings_read_as_one_per_source_transaction(tmp_path: Path) -> None:
+    from agent.queries import level_change_rows
+    from store import migrations as m
+
+    db = Database(tmp_path / "old.db")
+    m.m001_initial(db)
+    steps = [  # s1 dips across 0.6 and comes back; s2 crosses 0.85, back, and across again
+        ("s1", 0.62, 0.59, "a"),
+        ("s1", 0.59, 0.63, "a"),
+        ("s2", 0.84, 0.86, "b"),
+        ("s2", 0.86, 0.84, "b"),
+        ("s2", 0.84, 0.87, "b"),
+    ]
+    for source, before, after, at in steps:
+        db.execute(
+            "INSERT INTO events (belief, claim, source, sha256, stance, confidence, raw_weight, "
+            "weight, credence_before, credence_after, at) "
+            "VALUES ('B1', 'C', ?, 'h', 'supports', 'proven', 1, 1, ?, ?, ?)",
+            [source, before, after, at],
+        )
+    m.m003_level_changes(db)
+    assert db.execute("SELECT COUNT(*) FROM level_changes").fetchone()[0] == 5
+    rows = level_change_rows(db, "B1")
+    assert [(r["source"], r["level_before"], r["level_after"]) for r in rows] == [
+        ("s2", "belief", "axiom")
+    ]
+    assert (rows[0]["credence_before"], rows[0]["credence_after"]) == (0.84, 0.87)
+
+
+def test_crossed_thresholds_follow_the_direction_of_travel() -> None:
+    from agent.levels import crossed_thresholds, level_change_note
+
+    assert crossed_thresholds(0.3, 0.9) == [0.4, 0.6, 0.85]
+    assert crossed_thresholds(0.9, 0.6) == [0.85]  # 0.6 itself is still "belief"
+    assert crossed_thresholds(0.6, 0.59) == [0.6]
+    assert crossed_thresholds(0.5, 0.55) == []
+    assert level_change_note("unconvinced", "belief", 0.3, 0.7) == (
+        "level: unconvinced -> belief (crossed 0.40, 0.60)"
+    )
+
+
+@pytest.fixture
+def with_b5(built: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The built workspace read with a register that also has a belief nothing bears on."""
+    from tests.auditor_workspace import REGISTER
+
+    extended = built / "register-b5.yaml"
+    extended.write_text(
+        REGISTER + '  - id: B5\n    statement: "Nothing in the archive bears on this."\n'
+        "    prior: 0.55\n    level: hypothesis\n"
+        '    disconfirmation: "Anything at all."\n'
+    )
+    monkeypatch.setenv("TRACKER_BELIEFS", str(extended))
+    return built
+
+
+def test_influence_of_a_belief_without_evidence_says_so(with_b5) -> None:
+    assert cli_json("history", "B5", "--influence") == []
+    human = runner.invoke(app, ["history", "B5", "--influence"])
+    assert human.exit_code == 0 and "no live evidence for B5 yet" in human.stdout
+    assert runner.invoke(app, ["history", "B9", "--influence"]).exit_code == 2
+
+
+def test_digest_entries_name_claim_source_and_extractor(built) -> None:
+    digest = cli_json("digest", "--since", TODAY.isoformat())
+    assert digest["sections"] == {
+        "STRENGTHENED": ["B4"],
+        "WEAKENED": ["B1"],  # a complication alone lowers the credence
+        "COMPLICATED": ["B1"],
+    }
+    b4 = next(b for b in digest["beliefs"] if b["id"] == "B4")
+    assert b4["weight"]["challenges"] == pytest.approx(0.7)  # one proven claim in an article
+    assert (b4["level_before"], b4["level_after"]) == ("hypothesis", "hypothesis")
+    # a-audits lifted B4 across 0.6 and b-proofs' challenge took it back below
+    crossings = [(c["source"], c["level_after"]) for c in digest["level_changes"]]
+    assert crossings == [("a-audits", "belief"), ("b-proofs", "hypothesis")]
+    assert [e["source"] for e in b4["evidence"]["supports"]] == ["a-audits", "a-audits"]
+    text = runner.invoke(app, ["digest", "--since", TODAY.isoformat()]).stdout
+    strengthened = text.split("## STRENGTHENED")[1].split("## WEAKENED")[0]
+    assert "Next step: Update the grounding" in strengthened
+    assert f"*Source: [[a-audits]] (Source a-audits, 2026-01-10) | Added: {TODAY} | " in text
+    assert "Extractor: offline*" in strengthened and "1 challenges" in strengthened
+    assert "hypothesis -> belief (crossed 0.60;" in text.split("## Level changes")[1]
+    assert "- **QUOTE_NOT_IN_SOURCE**: 1" in text
+
+
+def test_plot_draws_a_belief_without_evidence_beside_others(with_b5) -> None:
+    out = with_b5 / "b5.png"
+    result = runner.invoke(app, ["plot", "B4", "B5", "-o", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["points"] == {"B4": 3, "B5": 0}
+    assert png_size(out) == (1200, 600)
