@@ -6,12 +6,13 @@ belief and trace the cascade to dependent positions, or add the complication to 
 considered. Its evidence entries are headed `*Source: [[id]] | Added: date | Extractor: model*`.
 The digest answers that question for a period, from the ledger alone, in that shape:
 
-- a belief is STRENGTHENED when the period's live events, supports against challenges, raised
-  its credence (the rule over all live events against the rule over those recorded before the
-  period), WEAKENED when they lowered it; it is COMPLICATED when any complicating event arrived,
-  and also when the period's evidence left the credence where it was. The net is the rule's, not
-  a count: against a prior of 0.75, supports outweighing challenges two to one still lower the
-  credence, and calling that STRENGTHENED would contradict `tracker beliefs`;
+- a belief is STRENGTHENED when the period's events, supports against challenges, raised its
+  credence (the rule over today's live events against the rule over the events live when the
+  period began, so a source changed in the period counts with its old version before and its
+  new one after), WEAKENED when they lowered it; it is COMPLICATED when any complicating event
+  arrived, and also when the period's evidence left the credence where it was. The net is the
+  rule's, not a count: against a prior of 0.75, supports outweighing challenges two to one still
+  lower the credence, and calling that STRENGTHENED would contradict `tracker beliefs`;
 - under each heading, the claims and sources behind it, with the side that lost counted;
 - level changes of the period, and the period's rejections by reason code.
 
@@ -119,9 +120,9 @@ def build_digest(
         earlier = [
             Evidence(belief.id, source, stance, weight)
             for source, stance, weight in db.execute(
-                "SELECT source, stance, weight FROM events WHERE belief = ? "
-                "AND superseded_at IS NULL AND at < ?",
-                [belief.id, since],
+                "SELECT source, stance, weight FROM events WHERE belief = ? AND at < ? "
+                "AND (superseded_at IS NULL OR superseded_at >= ?)",
+                [belief.id, since, since],
             )
         ]
         before = credence(belief.prior, earlier, rule)

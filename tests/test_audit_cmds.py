@@ -341,3 +341,23 @@ def test_plot_draws_a_belief_without_evidence_beside_others(with_b5) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["points"] == {"B4": 3, "B5": 0}
     assert png_size(out) == (1200, 600)
+
+
+def test_digest_measures_from_the_credence_when_the_period_began(tmp_path: Path) -> None:
+    """A source changed in the period counts with its old version before and its new one after."""
+    from agent.digest import build_digest
+    from agent.ledger import supersede_source
+    from store.database import write_transaction
+
+    db, register, rule = _ledger_db(tmp_path)
+    _land(db, register, rule, "s1", "supports", "paper", "2026-01-01T00:00:00")
+    with write_transaction(db):
+        supersede_source(db, "s1", "h2", "2026-01-05T00:00:00")
+    _land(db, register, rule, "s1", "challenges", "paper", "2026-01-05T00:00:00")
+    digest = build_digest(db, register, rule, "2026-01-03", "2026-01-06")
+    [b4] = digest["beliefs"]
+    old = [Evidence("B4", "s1", "supports", 1.0)]
+    assert b4["credence_before"] == pytest.approx(credence(0.58, old, rule), abs=1e-6)
+    assert b4["credence_after"] == pytest.approx(credence(0.58, _live(db), rule), abs=1e-6)
+    assert b4["verdicts"] == ["WEAKENED"] and digest["sections"]["STRENGTHENED"] == []
+    assert [c["level_after"] for c in digest["level_changes"]] == ["hypothesis"]
