@@ -6,10 +6,6 @@ the embedding model to land changed sources again; `serve` replaces itself with 
 
 from __future__ import annotations
 
-import os
-import socket
-import sqlite3
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -27,8 +23,6 @@ from agent.cli_common import (
     print_json,
     settings_for,
 )
-
-DATASETTE_METADATA = Path(__file__).resolve().parent / "data" / "datasette.yaml"
 
 
 @app.command()
@@ -50,8 +44,12 @@ def revalidate(
 ) -> None:
     """Run today's parser and validator over every recorded reply; report changed decisions.
 
-    Recorded DUPLICATE_CLAIM decisions are kept without --apply (they need the embedding
-    model). Exit 0 when it ran, whether or not decisions would change.
+    Each processed source's file is read again (it must still have the recorded content hash)
+    and the replies of its last run are judged as `tracker process` would judge them today.
+    Near-duplicates of other sources' claims need the embedding model, so those recorded
+    DUPLICATE_CLAIM decisions are kept as they are in the report; --apply lands with the full
+    duplicate check. Exit 0 when it ran, whether or not decisions would change (a difference is
+    a finding, not a failure; script on `changed` in --json); 1 for an unknown --source.
     """
     from agent.revalidate import revalidate as run_revalidate
 
@@ -65,6 +63,8 @@ def revalidate(
             [(r.source, r.extraction) for r in report.rechecks],
         )
         report.applied = True
+        # What still differs after landing (a claim the embedding check found to repeat another).
+        report.still_changed = len(run_revalidate(ws.db, ws.register, source).changes)
     data = report.as_json()
     if json_out:
         print_json(data)
@@ -75,6 +75,11 @@ def revalidate(
         f"{data['rejected_now_accepted']} rejected -> accepted)"
         + ("; applied through the ledger" if report.applied else "")
     )
+    if report.applied and report.still_changed:
+        typer.echo(
+            f"  {report.still_changed} decisions still differ after landing; "
+            "run `tracker revalidate` again to see them"
+        )
     for change in report.changes:
         typer.echo(f"  [{change.source}] {change.claim or '(whole reply)'}")
         typer.echo(f"      was {change.was}; now {change.now}")
@@ -112,11 +117,6 @@ def export(
         raise typer.Exit(1)
 
 
-def _free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0
-
-
 @app.command()
 @error_boundary
 def serve(
@@ -125,23 +125,11 @@ def serve(
     beliefs: BeliefsOpt = None,
     llm: LlmOpt = None,
 ) -> None:
-    """Browse the workspace database read-only in Datasette on 127.0.0.1 (Ctrl-C stops it)."""
-    settings = settings_for(home, beliefs, None)
-    database = settings.database_path
-    if not database.exists():
-        fail(f"no tracker workspace database at {database}; run `tracker process` first", 2)
-    if not _free(port):
-        fail(f"port {port} on 127.0.0.1 is in use; pick another with --port", 2)
-    # Immutable mode reads the main file only: fold the write-ahead log into it first.
-    with sqlite3.connect(database) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    command = [
-        sys.executable, "-m", "datasette", "serve", "--immutable", str(database),
-        "--metadata", str(DATASETTE_METADATA), "--host", "127.0.0.1", "--port", str(port),
-    ]  # fmt: skip
-    typer.echo(f"serving {database} read-only at http://127.0.0.1:{port}/tracker", err=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Become Datasette rather than wait on it: Ctrl-C and a service manager's SIGTERM then reach
-    # the server itself, and no orphan is left behind when tracker is stopped.
-    os.execv(sys.executable, command)
+    """Browse the workspace database read-only in Datasette on 127.0.0.1 (Ctrl-C stops it).
+
+    Tables and columns are described, and canned queries answer the usual questions:
+    rejections_by_reason (:code), reason_counts, belief_history (:belief), source_claims (:source).
+    """
+    from agent.serve import serve_database
+
+    serve_database(settings_for(home, beliefs, None).database_path, port)

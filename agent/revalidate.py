@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
@@ -27,6 +28,7 @@ from agent.extraction import CallRecord, Extraction
 from agent.landing import source_text
 from agent.reply import MalformedReply, parse_reply
 from agent.validate import validate_claim
+from beliefs.errors import InputError
 from beliefs.register import Register
 from store.archive import Source, SourceReadError, read_source
 
@@ -58,6 +60,7 @@ class RevalidateReport:
     not_rechecked: list[dict[str, str]] = field(default_factory=list)
     rechecks: list[Recheck] = field(default_factory=list)
     applied: bool = False
+    still_changed: int | None = None
 
     @property
     def changes(self) -> list[Change]:
@@ -78,6 +81,7 @@ class RevalidateReport:
             "changes": [c.as_json() for c in changes],
             "not_rechecked": self.not_rechecked,
             "applied": self.applied,
+            "still_changed": self.still_changed,
         }
 
 
@@ -91,7 +95,11 @@ def _outcome(reasons: list[dict[str, str]] | tuple[Any, ...]) -> str:
 
 
 class _RecordedDuplicates:
-    """Keeps recorded DUPLICATE_CLAIM decisions (no embedder), and exact repeats in one reply."""
+    """The landing's duplicate finder without an embedder.
+
+    A repeat of an accepted claim earlier in the same reply is found again, by title, as the
+    landing finds it; a recorded near-duplicate of another source's claim is kept as recorded.
+    """
 
     def __init__(self, recorded: dict[str, str]) -> None:
         self.recorded = recorded
@@ -101,8 +109,10 @@ class _RecordedDuplicates:
         key = _title_key(title)
         if key in self.seen:
             return "an earlier claim of the same reply"
-        self.seen.add(key)
-        return self.recorded.get(key)
+        if key in self.recorded:
+            return self.recorded[key]
+        self.seen.add(key)  # accepted: a later repeat in this reply is a duplicate of it
+        return None
 
 
 def revalidate(db: Database, register: Register, source_id: str | None = None) -> RevalidateReport:
@@ -112,11 +122,19 @@ def revalidate(db: Database, register: Register, source_id: str | None = None) -
     if source_id:
         sql += " AND id = ?"
         params.append(source_id)
-    for sid, path, sha256 in db.execute(sql + " ORDER BY id", params).fetchall():
+    rows = db.execute(sql + " ORDER BY id", params).fetchall()
+    if source_id and not rows:
+        raise InputError(
+            f"no processed source with id '{source_id}' (see `tracker audit --summary`)"
+        )
+    for sid, path, sha256 in rows:
         try:
             source = read_source(path, sid)
         except SourceReadError as exc:
-            report.not_rechecked.append({"source": sid, "why": str(exc)})
+            why = str(exc)
+            if not Path(path).is_absolute():
+                why += " (a relative path: run tracker from the folder `tracker process` ran in)"
+            report.not_rechecked.append({"source": sid, "why": why})
             continue
         if source.content_hash != sha256:
             report.not_rechecked.append(
@@ -136,16 +154,63 @@ def revalidate(db: Database, register: Register, source_id: str | None = None) -
 
 
 def _recorded_calls(db: Database, source: Source) -> list[CallRecord]:
+    """The attempts of the landing that made the live decisions: the last run of the content.
+
+    One extraction numbers its attempts from 1, so a new run starts at each attempt 1; a run whose
+    provider stayed down recorded no reply and landed nothing, so it is skipped. Only attempts with
+    a reply are returned (a failed request has nothing to parse and nothing to land again).
+    """
     rows = db.execute(
         "SELECT prompt_name, prompt_hash, model, attempt, raw_reply, input_tokens, "
         "output_tokens, messages_sha256 FROM model_calls "
-        "WHERE source = ? AND sha256 = ? AND raw_reply IS NOT NULL ORDER BY id",
+        "WHERE source = ? AND sha256 = ? ORDER BY id",
         [source.id, source.content_hash],
     ).fetchall()
-    return [
-        CallRecord(r[0], r[1], r[2], r[3], r[4], None, r[5], r[6], 0.0, r[7], True, 0.0)
-        for r in rows
-    ]
+    runs: list[list[Any]] = []
+    for row in rows:
+        if row[3] == 1 or not runs:
+            runs.append([])
+        runs[-1].append(row)
+    for run in reversed(runs):
+        replies = [r for r in run if r[4] is not None]
+        if replies:
+            # Replayed, not asked: no cost, and marked as a reused reply in the audit trail.
+            return [
+                CallRecord(r[0], r[1], r[2], r[3], r[4], None, r[5], r[6], 0.0, r[7], True, 0.0)
+                for r in replies
+            ]
+    return []
+
+
+def _recorded_decisions(
+    db: Database, source: Source
+) -> tuple[dict[str, int], dict[str, list[str]], dict[str, str], bool]:
+    """Live decisions of one source by normalized title: accepted counts, rejection outcomes,
+    duplicates of other sources' claims, and whether the whole reply was rejected as malformed."""
+    accepted: dict[str, int] = defaultdict(int)
+    for (title,) in db.execute(
+        "SELECT title FROM claims WHERE source = ? AND superseded_at IS NULL", [source.id]
+    ):
+        accepted[_title_key(title)] += 1
+    rejected: dict[str, list[str]] = defaultdict(list)
+    duplicates: dict[str, str] = {}
+    malformed = False
+    for title, reasons, duplicate_of, original_source in db.execute(
+        "SELECT r.claim_title, r.reasons, r.duplicate_of, c.source FROM rejections r "
+        "LEFT JOIN claims c ON c.id = r.duplicate_of "
+        "WHERE r.source = ? AND r.superseded_at IS NULL ORDER BY r.id",
+        [source.id],
+    ):
+        outcome = _outcome(json.loads(reasons))
+        if outcome == "rejected: MALFORMED_OUTPUT" and title is None:
+            malformed = True
+            continue
+        rejected[_title_key(title)].append(outcome)
+        # A repeat within the same reply is judged again below; only a repeat of another
+        # source's claim needs the embedding model, so that decision is kept as recorded.
+        if duplicate_of and original_source != source.id:
+            duplicates[_title_key(title)] = duplicate_of
+    return accepted, rejected, duplicates, malformed
 
 
 def _recheck(db: Database, register: Register, source: Source) -> Recheck | None:
@@ -153,6 +218,7 @@ def _recheck(db: Database, register: Register, source: Source) -> Recheck | None
     if not calls:
         return None
     extraction = Extraction(calls=calls)
+    # As the extractor does: attempts in order, the first reply that parses is the one used.
     for call in calls:
         try:
             extraction.reply = parse_reply(call.raw_reply or "")
@@ -161,28 +227,13 @@ def _recheck(db: Database, register: Register, source: Source) -> Recheck | None
         except MalformedReply as exc:
             call.error = str(exc)
             extraction.malformed = str(exc)
-    accepted = defaultdict(int)
-    for (title,) in db.execute(
-        "SELECT title FROM claims WHERE source = ? AND superseded_at IS NULL", [source.id]
-    ):
-        accepted[_title_key(title)] += 1
-    rejected: dict[str, list[str]] = defaultdict(list)
-    duplicates: dict[str, str] = {}
-    for title, reasons, duplicate_of in db.execute(
-        "SELECT claim_title, reasons, duplicate_of FROM rejections "
-        "WHERE source = ? AND superseded_at IS NULL ORDER BY id",
-        [source.id],
-    ):
-        rejected[_title_key(title)].append(_outcome(json.loads(reasons)))
-        if duplicate_of:
-            duplicates[_title_key(title)] = duplicate_of
+    accepted, rejected, duplicates, malformed = _recorded_decisions(db, source)
     changes: list[Change] = []
     if extraction.reply is None:
-        was = "rejected: MALFORMED_OUTPUT" if rejected.get("") else "parsed"
-        if was != "rejected: MALFORMED_OUTPUT":
+        if not malformed:
             changes.append(Change(source.id, None, "parsed", "rejected: MALFORMED_OUTPUT"))
         return Recheck(source, changes, extraction)
-    if rejected.get(""):
+    if malformed:
         changes.append(Change(source.id, None, "rejected: MALFORMED_OUTPUT", "parsed"))
     finder = _RecordedDuplicates(duplicates)
     for proposed in extraction.reply.claims:

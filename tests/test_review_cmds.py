@@ -7,18 +7,23 @@ import hashlib
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 import yaml
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from typer.testing import CliRunner
 
+import agent.pipeline
 import agent.validate
+import tests.auditor_workspace as aw
 from agent.cli import app
 from tests.auditor_workspace import build
 
@@ -38,10 +43,15 @@ def cli_json(*args: str, code: int = 0):
 
 
 def dump(home: Path) -> str:
-    import sqlite3
-
-    with sqlite3.connect(home / "tracker.db") as conn:
+    with closing(sqlite3.connect(home / "tracker.db")) as conn:
         return "\n".join(conn.iterdump())
+
+
+def file_digest(home: Path) -> str:
+    """The database file's bytes, after folding the write-ahead log in (as a reader's close may)."""
+    with closing(sqlite3.connect(home / "tracker.db")) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return hashlib.sha256((home / "tracker.db").read_bytes()).hexdigest()
 
 
 def test_revalidate_with_todays_rules_unchanged_changes_nothing(built) -> None:
@@ -53,13 +63,13 @@ def test_revalidate_with_todays_rules_unchanged_changes_nothing(built) -> None:
 def test_a_stricter_rule_is_reported_then_applied_through_the_ledger(built, monkeypatch):
     home = built / "home"
     monkeypatch.setattr(agent.validate, "REPEAT_JACCARD", 0.0)  # every description "repeats"
-    before = dump(home)
+    before, digest = dump(home), file_digest(home)
     report = cli_json("revalidate")
     assert report["accepted_now_rejected"] == 4 and report["rejected_now_accepted"] == 0
     assert all("DESCRIPTION_REPEATS_TITLE" in c["now"] for c in report["changes"])
     unknown = [c for c in report["changes"] if c["was"] == "rejected: UNKNOWN_BELIEF"]
     assert unknown and "UNKNOWN_BELIEF" in unknown[0]["now"]  # codes changed, still rejected
-    assert dump(home) == before  # read-only without --apply
+    assert dump(home) == before and file_digest(home) == digest  # read-only without --apply
 
     applied = cli_json("revalidate", "--apply")
     assert applied["applied"] is True
@@ -78,6 +88,53 @@ def test_a_changed_file_is_not_rechecked(built) -> None:
     report = cli_json("revalidate")
     assert report["sources_checked"] == 2
     assert report["not_rechecked"][0]["source"] == "b-proofs"
+
+
+def test_revalidate_names_an_unknown_source(built) -> None:
+    result = runner.invoke(app, ["revalidate", "--source", "no-such-source"])
+    assert result.exit_code == 1 and "no processed source with id 'no-such-source'" in result.stderr
+
+
+def build_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replies: list) -> None:
+    """The auditor workspace's archive and register, processed with these replies in turn."""
+    register = tmp_path / "register.yaml"
+    register.write_text(aw.REGISTER)
+    monkeypatch.setenv("TRACKER_BELIEFS", str(register))
+    texts = [r if isinstance(r, str) else json.dumps(r) for r in replies]
+    model = FakeListChatModel(responses=texts)
+    monkeypatch.setattr(agent.pipeline, "make_chat_model", lambda spec, e, policy=None: model)
+    from agent.config import resolve_settings
+    from agent.pipeline import ProcessOptions, process
+
+    archive = aw.write_archive(tmp_path / "archive")
+    assert process(resolve_settings(), ProcessOptions(archives=[archive])).failed == []
+
+
+def test_repeats_within_a_reply_and_a_retried_malformed_reply_are_judged_as_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_embedder
+) -> None:
+    """The reply used is the first of the last run's attempts that parses; a repeat of a claim
+    of the same reply is found again without the embedder (only other sources' are kept)."""
+    first = aw._claim(aw.SOURCES["a-audits"][2][0], "B4", "supports")
+    build_with(
+        tmp_path,
+        monkeypatch,
+        [
+            {"claims": [first, dict(first)]},
+            "this reply is not JSON at all",
+            {"claims": [aw._claim(aw.SOURCES["b-proofs"][2][0], "B4", "challenges")]},
+            {"claims": [aw._claim(aw.SOURCES["c-budgets"][2][0], "B1", "complicates")]},
+        ],
+    )
+    with closing(sqlite3.connect(tmp_path / "home" / "tracker.db")) as conn:
+        reasons = [
+            json.loads(r)[0]["code"] for (r,) in conn.execute("SELECT reasons FROM rejections")
+        ]
+        attempts = conn.execute("SELECT attempt FROM model_calls WHERE source = 'b-proofs'")
+        assert reasons == ["DUPLICATE_CLAIM"] and [a for (a,) in attempts] == [1, 2]
+    report = cli_json("revalidate")
+    assert report["sources_checked"] == 3 and report["decisions"] == 4
+    assert report["changed"] == 0, report["changes"]
 
 
 def frontmatter(path: Path) -> dict:
@@ -166,6 +223,8 @@ def test_serve_opens_the_database_read_only_on_loopback(built) -> None:
             get(f"{base}.json?sql=delete+from+events")
         assert hashlib.sha256((home / "tracker.db").read_bytes()).hexdigest() == digest
         assert get(f"{base}/events.json?_shape=array&_size=1")  # the ledger is still there
+        databases = get(f"http://127.0.0.1:{port}/-/databases.json")
+        assert [(d["name"], d["is_mutable"]) for d in databases] == [("tracker", False)]
         meta = get(f"http://127.0.0.1:{port}/-/metadata.json")
         assert "events" in meta["databases"]["tracker"]["tables"]
     finally:

@@ -1,0 +1,76 @@
+"""`tracker serve`: the workspace database in Datasette, read-only, on the loopback interface.
+
+Datasette opens the file with `--immutable`, so no request can change the ledger (and SQLite does
+not even take locks on it). Immutable mode reads the main database file only, so the write-ahead
+log is folded into it first. The server is bound to 127.0.0.1: the ledger holds model replies and
+source text that are not meant for the network.
+
+tracker replaces itself with the Datasette process (exec) rather than waiting on a child: Ctrl-C,
+a service manager's SIGTERM or a test's terminate() then reach the server itself, and stopping
+tracker can never leave an orphaned server holding the port.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import sys
+from contextlib import closing
+from pathlib import Path
+
+import typer
+
+from beliefs.errors import ConfigError
+
+METADATA = Path(__file__).resolve().parent / "data" / "datasette.yaml"
+HOST = "127.0.0.1"
+DATABASE_NAME = "tracker"  # Datasette names a database after its file stem: /tracker
+
+
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        return probe.connect_ex((HOST, port)) != 0
+
+
+def datasette_command(database: Path, port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "datasette", "serve", "--immutable", str(database),
+        "--metadata", str(METADATA), "--host", HOST, "--port", str(port),
+    ]  # fmt: skip
+
+
+def fold_write_ahead_log(database: Path) -> str | None:
+    """Checkpoint the WAL into the main file; a warning instead if that cannot be done now."""
+    try:
+        with closing(sqlite3.connect(database, timeout=2)) as conn:
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.Error as exc:
+        return (
+            f"could not fold the write-ahead log into {database} ({exc}); recent writes "
+            "may be missing"
+        )
+    if busy:
+        return f"{database} is being written; the most recent writes may not show"
+    return None
+
+
+def serve_database(database: Path, port: int) -> None:
+    """Check, then exec Datasette; returns only by raising."""
+    if not database.exists():
+        raise ConfigError(
+            f"no tracker workspace database at {database}; run `tracker process` first"
+        )
+    if not port_free(port):
+        raise ConfigError(f"port {port} on {HOST} is in use; pick another with --port")
+    warning = fold_write_ahead_log(database)
+    if warning:
+        typer.echo(f"tracker: warning: {warning}", err=True)
+    typer.echo(
+        f"serving {database} read-only at http://{HOST}:{port}/{DATABASE_NAME} (Ctrl-C stops it)",
+        err=True,
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    command = datasette_command(database, port)
+    os.execv(command[0], command)
