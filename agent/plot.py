@@ -165,7 +165,8 @@ def _draw_series(ax: Any, series_list: list[Series], colors: list[str]) -> None:
         ax.scatter(
             [dates[0]], [values[0]], marker="o", s=45, color="white", edgecolor=color, zorder=3
         )
-        for points, marker in ((series.challenges, "v"), (series.complications, "D")):
+        # A larger diamond underneath, so a challenge on the same day stays visible on top of it.
+        for points, marker, size in ((series.complications, "D", 70), (series.challenges, "v", 45)):
             if points:
                 xs, ys = zip(*points, strict=True)
-                ax.scatter(xs, ys, marker=marker, s=50, color=color, edgecolor="black", zorder=4)
+                ax.scatter(xs, ys, marker=marker, s=size, color=color, edgecolor="black", zorder=4)
