@@ -91,6 +91,18 @@ def sentence_score(sentence: str, question: str) -> int:
     return score
 
 
+def is_fragment(quote: str) -> bool:
+    """A quote that starts mid-sentence or was cut off ("..."): still verbatim, harder to read."""
+    stripped = quote.rstrip()
+    return quote[:1].islower() or stripped.endswith(("...", "\u2026"))
+
+
+def quote_rank(quote: str, question: str) -> tuple[int, bool]:
+    """Sort key for a source's candidate quotes: best match first, whole sentences before
+    fragments of equal match (sorted() is stable, so retrieval order breaks remaining ties)."""
+    return (-sentence_score(quote, question), is_fragment(quote))
+
+
 def sentences(text: str) -> list[str]:
     """The quotable sentences of a passage, verbatim, without leading list or heading markup,
     cut at a word boundary if very long."""
@@ -116,6 +128,12 @@ def best_sentence(text: str, question: str) -> str | None:
 
 
 class Asker:
+    """Answers questions about one workspace; built once, asked many times (see module doc).
+
+    Raises ConfigError (exit 2) when there is no workspace or nothing processed in it: an ask
+    could only ever answer "nothing found" there, which would look like a retrieval failure.
+    """
+
     def __init__(self, settings: Settings, embedder: Any = None, model: Any = None) -> None:
         from agent.workspace import load_workspace_register, rule_settings
         from store.database import open_database
@@ -128,10 +146,19 @@ class Asker:
         self.register = load_workspace_register(settings)
         self.rule = rule_settings()
         self.db = open_database(settings.database_path)
+        searchable = "SELECT EXISTS (SELECT 1 FROM chunks) OR EXISTS (SELECT 1 FROM claims)"
+        if not self.db.execute(searchable).fetchone()[0]:
+            raise ConfigError(
+                f"the workspace at {settings.home} holds no processed sources yet; "
+                "run `tracker process ARCHIVE` first"
+            )
+        self.load_notes: list[str] = []
         if embedder is None:
-            from store.query_embedder import NumpyMiniLM
+            from store.query_embedder import load_query_embedder
 
-            embedder = NumpyMiniLM()
+            embedder, note = load_query_embedder()
+            if note:
+                self.load_notes.append(note)
         from store.vectors import VectorIndex
 
         index = VectorIndex.open(settings.chroma_path, settings.chroma_url, embedder.name)
@@ -188,6 +215,7 @@ class Asker:
         citations, claims, dropped = self._citations(question, hits, k)
         beliefs = self._beliefs(question, claims)
         answer = Answer(question, "", citations, beliefs, dropped, self.settings.llm)
+        answer.notes.extend(self.load_notes)
         if self.settings.llm == "offline":
             answer.answer = extractive_answer(citations, beliefs, named_beliefs(
                 question, self.register.ids))  # fmt: skip
@@ -227,8 +255,7 @@ class Asker:
             for source in order:
                 if len(chosen) >= k:
                     break
-                # sorted() is stable: retrieval order breaks ties between equal scores
-                for quote in sorted(pool[source], key=lambda q: -sentence_score(q, question)):
+                for quote in sorted(pool[source], key=lambda q: quote_rank(q, question)):
                     claim = pool[source].pop(quote)
                     if self.grounded(source, quote):
                         chosen.append((source, quote, claim))

@@ -41,6 +41,9 @@ def ask(
     keywords (SQLite FTS5), plus the ledger of any belief the question names, by reciprocal rank
     fusion (score = sum of 1/(60 + rank); the ledger counts 3x). Every quote shown is checked
     against its source; failures are dropped and counted.
+
+    Exit 0 with an answer (possibly "nothing in the archive answers this"); 1 for an empty
+    question; 2 when there is no workspace or nothing has been processed into it yet.
     """
     from agent.ask import Asker
 

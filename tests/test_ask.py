@@ -11,7 +11,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from typer.testing import CliRunner
 
 import store.query_embedder
-from agent.ask import Asker, best_sentence
+from agent.ask import Asker, best_sentence, quote_rank
 from agent.cli import app
 from agent.config import resolve_settings
 from agent.retrieval import LEDGER_WEIGHT, RRF_K, fts_query, rrf, stance_filter
@@ -145,3 +145,40 @@ def test_cli_json_has_the_contract_shape(built) -> None:
 def test_ask_without_a_workspace_is_a_configuration_error(tmp_path) -> None:
     result = runner.invoke(app, ["ask", "anything?", "--home", str(tmp_path / "none")])
     assert result.exit_code == 2 and "run `tracker process` first" in result.stderr
+
+
+def test_an_empty_workspace_is_a_configuration_error(tmp_path) -> None:
+    from store.database import open_database
+
+    home = tmp_path / "empty"
+    home.mkdir()
+    open_database(home / "tracker.db").conn.close()
+    result = runner.invoke(app, ["ask", "anything?", "--home", str(home)])
+    assert result.exit_code == 2 and "holds no processed sources" in result.stderr
+
+
+def test_without_the_fast_embedder_questions_use_the_full_model_and_say_so(
+    built, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unavailable() -> None:
+        raise Exception("No such file or directory (os error 2)")  # what tokenizers raises
+
+    monkeypatch.setattr(store.query_embedder, "NumpyMiniLM", unavailable)
+    answer = Asker(resolve_settings()).ask("How much longer did human reviewers need?")
+    assert answer.citations[0].source == "a-audits"  # MiniLMEmbedder (hashing here) did the work
+    assert any("sentence-transformers" in note for note in answer.notes)
+    result = runner.invoke(app, ["ask", "How much longer did human reviewers need?"])
+    assert result.exit_code == 0 and "note: the torch-free query embedder" in result.stdout
+
+
+def test_whole_sentences_come_before_fragments_of_equal_match() -> None:
+    question = "did reviewers need longer?"
+    fragment = "reviewers needed longer than the models did"
+    cut = "Reviewers needed longer than the models, the u..."
+    whole = "Reviewers needed longer than the models did."
+    ranked = sorted([fragment, cut, whole], key=lambda q: quote_rank(q, question))
+    assert ranked[0] == whole
+    better = "Reviewers needed four times longer than models."
+    assert sorted([whole, better], key=lambda q: quote_rank(q, question + " four times"))[0] == (
+        better
+    )
