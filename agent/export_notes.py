@@ -10,6 +10,7 @@ and left alone.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from beliefs.register import Register
 from beliefs.rule import RuleSettings, level_for
 
 MARKER = "exported_by"
+STANCE_ORDER = {"supports": 0, "challenges": 1, "complicates": 2}
 SLUG_WORDS = 12
 
 
@@ -93,12 +95,14 @@ def _claims(db: Database) -> list[dict[str, Any]]:
                 "confidence": r[3],
                 "domain": r[4],
                 "quotes": json.loads(r[5]),
-                "created": str(r[6])[:10],
+                "created": _day(r[6]),
                 "model": r[7],
                 "source": r[8],
                 "source_title": r[9] or r[8],
                 "source_date": r[10],
                 "source_url": frontmatter.get("url") or frontmatter.get("source"),
+                "source_author": _author(frontmatter.get("author")),
+                "secondary_domains": _strings(frontmatter.get("secondary_domains")),
                 "beliefs": stances.get(r[0], []),
                 "file": f"{slug(r[1], r[0])}.md",
             }
@@ -106,17 +110,54 @@ def _claims(db: Database) -> list[dict[str, Any]]:
     return claims
 
 
+def _day(value: Any) -> dt.date | str:
+    """A YAML date (unquoted, as the curators write `created: 2026-02-17`) when it is one."""
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+
+
+def _author(value: Any) -> str | None:
+    """The knowledge base cites "Tomasev et al"; a long author list is shortened the same way."""
+    names = value if isinstance(value, list) else str(value or "").split(",")
+    names = [str(n).strip() for n in names if str(n).strip()]
+    if not names:
+        return None
+    return f"{names[0]} et al" if len(names) > 2 else ", ".join(names)
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in value if isinstance(v, str | int)] if isinstance(value, list) else []
+
+
+def _link_text(text: str) -> str:
+    """Square brackets would end a markdown link's text early."""
+    return text.replace("[", "\\[").replace("]", "\\]")
+
+
+def _url(url: str) -> str:
+    """A link target every viewer reads: no spaces or parentheses left bare."""
+    return str(url).strip().replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
 def claim_note(claim: dict[str, Any], register: Register) -> str:
     source_line = claim["source_title"]
+    if claim["source_author"]:
+        source_line = f"{claim['source_author']}, {source_line}"
     if claim["source_date"]:
         source_line += f" ({claim['source_date']})"
-    meta = {
+    meta: dict[str, Any] = {
         "type": "claim",
         "domain": claim["domain"],
         "description": claim["description"],
         "confidence": claim["confidence"],
         "source": source_line,
         "created": claim["created"],
+    }
+    if claim["secondary_domains"]:
+        meta["secondary_domains"] = claim["secondary_domains"]
+    meta |= {
         "source_id": claim["source"],
         "source_url": claim["source_url"],
         "beliefs": [b for b, _, _ in claim["beliefs"]],
@@ -125,7 +166,7 @@ def claim_note(claim: dict[str, Any], register: Register) -> str:
         MARKER: "tracker",
     }
     link = (
-        f"[{claim['source_title']}]({claim['source_url']})"
+        f"[{_link_text(claim['source_title'])}]({_url(claim['source_url'])})"
         if claim["source_url"]
         else (claim["source_title"])
     )
@@ -144,6 +185,21 @@ def claim_note(claim: dict[str, Any], register: Register) -> str:
     return _frontmatter(meta) + "\n" + "\n".join(lines)
 
 
+def _note_line(
+    claim: dict[str, Any] | None, belief: str, source: str, stance: str, note: str
+) -> str:
+    """One challenge or complication: the claim linked, and the model's rationale.
+
+    The ledger's note also repeats the belief and its disconfirmation target, which beliefs.md
+    states once per belief; only a note whose claim is no longer exported is shown whole.
+    """
+    if claim is None:
+        return f"- {note}"
+    rationale = next((r for b, _, r in claim["beliefs"] if b == belief and r), "")
+    line = f"- {stance}, from `{source}`: [{_link_text(claim['title'])}](claims/{claim['file']})"
+    return line + (f". Rationale: {rationale}" if rationale else "")
+
+
 def beliefs_note(
     db: Database, register: Register, rule: RuleSettings, claims: list[dict[str, Any]]
 ) -> str:
@@ -153,12 +209,15 @@ def beliefs_note(
     for claim in claims:
         for belief_id, stance, _ in claim["beliefs"]:
             by_belief.setdefault(belief_id, []).append((stance, claim))
+    by_id = {claim["id"]: claim for claim in claims}
     notes: dict[str, list[str]] = {}
-    for belief, note in db.execute(
-        "SELECT belief, note FROM events WHERE superseded_at IS NULL AND note IS NOT NULL "
-        "ORDER BY at, id"
+    for belief, claim_id, source, stance, note in db.execute(
+        "SELECT belief, claim, source, stance, note FROM events "
+        "WHERE superseded_at IS NULL AND note IS NOT NULL ORDER BY at, id"
     ):
-        notes.setdefault(belief, []).append(note)
+        notes.setdefault(belief, []).append(
+            _note_line(by_id.get(claim_id), belief, source, stance, note)
+        )
     lines = [
         _frontmatter({"type": "beliefs", "agent": register.agent, MARKER: "tracker"}),
         f"# Beliefs of {register.agent}",
@@ -179,12 +238,19 @@ def beliefs_note(
             "### Grounding claims",
             "",
         ]
-        grounding = by_belief.get(row["id"], [])
+        grounding = sorted(
+            by_belief.get(row["id"], []),
+            key=lambda sc: (STANCE_ORDER.get(sc[0], 9), sc[1]["title"].casefold()),
+        )
         lines += [
-            f"- {stance}: [{claim['title']}](claims/{claim['file']})" for stance, claim in grounding
+            f"- {stance}: [{_link_text(claim['title'])}](claims/{claim['file']})"
+            for stance, claim in grounding
         ] or ["- none yet"]
+        belief = register.get(row["id"])
+        if belief is not None:
+            lines += ["", "### What would disconfirm it", "", f"> {belief.disconfirmation}"]
         lines += ["", "### Disconfirmation notes", ""]
-        lines += [f"- {note}" for note in notes.get(row["id"], [])] or ["- none yet"]
+        lines += notes.get(row["id"], []) or ["- none yet"]
     return "\n".join(lines) + "\n"
 
 

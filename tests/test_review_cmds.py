@@ -3,9 +3,11 @@ in the test), export, serve."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -149,19 +151,36 @@ def test_export_writes_claim_notes_in_the_corpus_format(built) -> None:
     assert result["claims"] == 4 and "beliefs.md" in result["files"]
     notes = sorted((out / "claims").glob("*.md"))
     assert len(notes) == 4
+    with closing(sqlite3.connect(built / "home" / "tracker.db")) as conn:
+        live = {
+            row[0]: row[1:]
+            for row in conn.execute(
+                "SELECT id, title, description, confidence, quotes FROM claims "
+                "WHERE superseded_at IS NULL"
+            )
+        }
     for note in notes:
         meta = frontmatter(note)
+        title, description, confidence, quotes = live[meta["tracker_id"]]
+        # The YAML round-trips: what parses back is what the ledger holds.
         assert meta["type"] == "claim" and meta["domain"] == "ai-alignment"
-        assert {"description", "confidence", "source", "created"} <= set(meta)
+        assert (meta["description"], meta["confidence"]) == (description, confidence)
+        assert isinstance(meta["created"], datetime.date)  # unquoted, as the curators write it
+        assert meta["source"].startswith("Source ") and meta["source_url"].startswith("https://")
         body = note.read_text()
-        assert "\n# " in body and "\n> " in body and "## Beliefs it bears on" in body
+        assert f"\n# {title}\n" in body and "## Beliefs it bears on" in body
+        assert all(f"\n> {q}\n" in body for q in json.loads(quotes))
+        assert "- **B4** " in body or "- **B1** " in body
     beliefs = (out / "beliefs.md").read_text()
     assert "## B4:" in beliefs and "credence **" in beliefs
-    links = [
-        line.split("](")[1].rstrip(")") for line in beliefs.splitlines() if "](claims/" in line
-    ]
-    assert links and all((out / link).exists() for link in links)
-    assert "challenges B4" in beliefs  # the disconfirmation note of the proof-checker claim
+    assert "> Formal verification keeping pace with generated code." in beliefs
+    links = re.findall(r"\]\((claims/[^)]+\.md)\)", beliefs)
+    # Four grounding links, and the challenge of B4 and the complication of B1 as notes.
+    assert len(links) == 6 and all((out / link).exists() for link in links)
+    # The proof-checker claim's challenge of B4, linked to its note, with the model's rationale.
+    challenge = [line for line in beliefs.splitlines() if line.startswith("- challenges, from")]
+    assert len(challenge) == 1 and "`b-proofs`" in challenge[0]
+    assert "Rationale: It bears on it." in challenge[0]
 
 
 def test_export_overwrites_only_its_own_files(built) -> None:
