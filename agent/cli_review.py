@@ -33,7 +33,8 @@ def revalidate(
         typer.Option(
             "--apply",
             help="Land every changed source again from its recorded replies, through the "
-            "ledger (old records superseded, new ones appended). Without it nothing is written.",
+            "ledger (old records superseded, new ones appended), and write tracker's status "
+            "keys back into those source files as `process` does. Without it nothing is written.",
         ),
     ] = False,
     source: Annotated[str | None, typer.Option("--source", help="Only this source id.")] = None,
@@ -51,6 +52,7 @@ def revalidate(
     duplicate check. Exit 0 when it ran, whether or not decisions would change (a difference is
     a finding, not a failure; script on `changed` in --json); 1 for an unknown --source.
     """
+    from agent.revalidate import Recheck
     from agent.revalidate import revalidate as run_revalidate
 
     ws = open_ws(home, beliefs)
@@ -58,10 +60,15 @@ def revalidate(
     if apply and report.rechecks:
         from agent.pipeline import reland
 
-        reland(
-            settings_for(home, beliefs, None),
-            [(r.source, r.extraction) for r in report.rechecks],
-        )
+        # Claims keep the name of the model that proposed them, not today's --llm.
+        by_model: dict[str, list[Recheck]] = {}
+        for recheck in report.rechecks:
+            by_model.setdefault(recheck.extraction.calls[-1].model, []).append(recheck)
+        for model, rechecks in by_model.items():
+            reland(
+                settings_for(home, beliefs, model),
+                [(r.source, r.extraction) for r in rechecks],
+            )
         report.applied = True
         # What still differs after landing (a claim the embedding check found to repeat another).
         report.still_changed = len(run_revalidate(ws.db, ws.register, source).changes)

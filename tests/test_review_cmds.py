@@ -73,8 +73,12 @@ def test_a_stricter_rule_is_reported_then_applied_through_the_ledger(built, monk
     assert unknown and "UNKNOWN_BELIEF" in unknown[0]["now"]  # codes changed, still rejected
     assert dump(home) == before and file_digest(home) == digest  # read-only without --apply
 
+    monkeypatch.setenv("TRACKER_LLM", "openai:gpt-4o-mini")  # today's model is another one
     applied = cli_json("revalidate", "--apply")
-    assert applied["applied"] is True
+    assert applied["applied"] is True and applied["still_changed"] == 0
+    with closing(sqlite3.connect(home / "tracker.db")) as conn:
+        models = conn.execute("SELECT DISTINCT model FROM rejections WHERE superseded_at IS NULL")
+        assert [m for (m,) in models] == ["offline"]  # no model was asked; the recorded one named
     assert cli_json("claims") == []
     assert runner.invoke(app, ["replay", "--check"]).exit_code == 0
     beliefs = {b["id"]: b for b in cli_json("beliefs")}
