@@ -17,7 +17,10 @@ pending migration). Reported, and written to bench/results/ask.json:
   index and query-embedder load included) over --cold-runs questions;
 - warm: median (and p90, max) of `Asker.ask` over all questions after one warm-up call, the
   "library call, model loaded" of the speed goal;
-- the yardstick of the cold goal: median of 3 `python -c "import sentence_transformers"`.
+- the yardstick of the cold goal: median of 3 `python -c "import sentence_transformers"`;
+- the query embedder (store/query_embedder.py) in a fresh interpreter: import + load + first
+  embed time, median per-question embed, and the largest absolute difference from
+  sentence-transformers' vectors over ~50 corpus sentences.
 
 Runs one thing at a time (the machine is shared); nothing here touches the network.
 """
@@ -250,6 +253,76 @@ def heavy_imports_of_cold_ask(home: Path) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+_EMBEDDER_SCRIPT = """
+import json, sys, time
+start = time.perf_counter()
+from store.query_embedder import NumpyMiniLM
+imported = time.perf_counter()
+model = NumpyMiniLM()
+loaded = time.perf_counter()
+model.embed(["What did the alignment faking study find?"])
+first = time.perf_counter()
+sentences = json.load(open(sys.argv[1]))
+one = []
+for sentence in sentences:
+    t = time.perf_counter()
+    model.embed([sentence])
+    one.append((time.perf_counter() - t) * 1000)
+ours = model.embed(sentences)
+heavy = [m for m in ("torch", "sentence_transformers", "transformers") if m in sys.modules]
+t = time.perf_counter()
+from store.embedder import MiniLMEmbedder
+reference = MiniLMEmbedder()
+reference.embed(["What did the alignment faking study find?"])
+full = time.perf_counter() - t
+diff = float(abs(ours - reference.embed(sentences)).max())
+one.sort()
+print(json.dumps({
+    "import_s": round(imported - start, 3),
+    "load_s": round(loaded - imported, 3),
+    "first_embed_s": round(first - loaded, 3),
+    "import_load_embed_s": round(first - start, 3),
+    "embed_ms_median": round(one[len(one) // 2], 1),
+    "heavy_modules_before_reference": heavy,
+    "sentence_transformers_import_load_embed_s": round(full, 2),
+    "sentences_compared": len(sentences),
+    "max_abs_difference": diff,
+}))
+"""
+
+
+def embedder_sentences(texts: dict[str, str], files: int = 25, per_file: int = 2) -> list[str]:
+    """About 50 corpus sentences (two from each of the first 25 sources) and one text longer
+    than the model's 256 tokens, as tests/test_query_embedder.py does."""
+    import re
+
+    out: list[str] = []
+    for source in sorted(texts)[:files]:
+        parts = re.split(r"(?<=[.!?])\s+", texts[source])
+        out += [p for p in parts if 20 < len(p) < 400][:per_file]
+    return [*out, "word " * 400]
+
+
+def query_embedder(home: Path, texts: dict[str, str]) -> dict[str, Any]:
+    """The torch-free query embedder in a fresh interpreter: import, load and first-embed time,
+    per-question embed time, and the largest difference from sentence-transformers' vectors."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(embedder_sentences(texts), handle)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", _EMBEDDER_SCRIPT, handle.name],
+            env=env_for(home),
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+    finally:
+        os.unlink(handle.name)
+    if proc.returncode != 0:
+        return {"error": proc.stderr[-500:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def verdict(results: dict[str, Any]) -> dict[str, bool | None]:
     q, c, f = results["quality"], results["cold"], results["floor"]
     floor = f["import_sentence_transformers_s"]
@@ -278,6 +351,16 @@ def print_summary(results: dict[str, Any]) -> None:
     print(f"cold tracker ask    median {c['cold_s_median']} s  {c['cold_s_all']}")
     print(f"import sent.-transf {f['import_sentence_transformers_s']} s")
     print(f"heavy imports       {results['heavy_imports']}")
+    e = results["query_embedder"]
+    if "error" in e:
+        print(f"query embedder      failed: {e['error']}")
+    else:
+        print(
+            f"query embedder      import+load+embed {e['import_load_embed_s']} s, "
+            f"{e['embed_ms_median']} ms per question, max |diff| {e['max_abs_difference']:.1e} "
+            f"over {e['sentences_compared']} texts (sentence-transformers: "
+            f"{e['sentence_transformers_import_load_embed_s']} s to load and embed)"
+        )
     print(f"goals               {results['goals_met']}")
     for miss in q["misses"]:
         print(f"MISS {miss['id']} expected {miss['expected']} cited {miss['cited']}")
@@ -320,6 +403,7 @@ def main() -> None:
         "cold": cold_asks(home, questions, args.cold_runs, args.k),
         "floor": import_floor(home),
         "heavy_imports": heavy_imports_of_cold_ask(home),
+        "query_embedder": query_embedder(home, texts),
         "goals": GOALS,
     }
     results["goals_met"] = verdict(results)
