@@ -255,6 +255,22 @@ def test_serve_opens_the_database_read_only_on_loopback(built) -> None:
         child.wait(timeout=10)
 
 
+def test_serve_metadata_describes_every_table_of_a_workspace(built) -> None:
+    from agent.serve import METADATA
+
+    tables = yaml.safe_load(METADATA.read_text())["databases"]["tracker"]["tables"]
+    with closing(sqlite3.connect(built / "home" / "tracker.db")) as conn:
+        names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    shadow = ("_config", "_data", "_docsize", "_idx")  # FTS5's own tables; Datasette hides them
+    names = [n for n in names if not ("_fts_" in n and n.endswith(shadow))]
+    undescribed = [
+        n
+        for n in names
+        if not (tables.get(n, {}).get("description") or tables.get(n, {}).get("hidden"))
+    ]
+    assert names and undescribed == []
+
+
 def test_serve_without_a_workspace_is_a_configuration_error(tmp_path) -> None:
     result = runner.invoke(app, ["serve", "--home", str(tmp_path / "none")])
     assert result.exit_code == 2 and "run `tracker process` first" in result.stderr
