@@ -182,3 +182,57 @@ def test_whole_sentences_come_before_fragments_of_equal_match() -> None:
     assert sorted([whole, better], key=lambda q: quote_rank(q, question + " four times"))[0] == (
         better
     )
+
+
+def _claim_row(claim_id: str, source: str, sha256: str, title: str) -> dict:
+    return {
+        "id": claim_id,
+        "source": source,
+        "sha256": sha256,
+        "title": title,
+        "description": "Measured by the authors.",
+        "confidence": "likely",
+        "domain": "ai-alignment",
+        "quotes": "[]",
+        "model": "offline",
+        "created_at": "2026-01-01T00:00:00",
+    }
+
+
+def test_the_fts_migration_backfills_an_older_workspace_and_triggers_keep_it_in_sync(
+    tmp_path: Path,
+) -> None:
+    from sqlite_utils import Database
+
+    from store.archive import read_source
+    from store.migrations import migrations
+
+    kept, changed = tmp_path / "kept.md", tmp_path / "changed.md"
+    kept.write_text("---\ntitle: Kept\n---\nGlaciers retreated forty metres in one summer.\n")
+    changed.write_text("---\ntitle: Changed\n---\nOrchards flowered early across the valley.\n")
+    db = Database(tmp_path / "tracker.db")
+    migrations.apply(db, stop_before="m004_full_text_search")
+    for path, sha in ((kept, read_source(kept, "kept").content_hash), (changed, "0" * 64)):
+        db["sources"].insert(
+            {"id": path.stem, "path": str(path), "sha256": sha, "status": "processed"}
+        )
+    db["claims"].insert(_claim_row("C1", "kept", "x", "Glaciers are retreating fast"))
+    migrations.apply(db)
+
+    def fts(table: str, word: str) -> list[str]:
+        return [
+            r[0]
+            for r in db.execute(
+                f"SELECT t.id FROM {table}_fts f JOIN {table} t ON t.rowid = f.rowid "
+                f"WHERE {table}_fts MATCH ?",
+                [fts_query(word)],
+            )
+        ]
+
+    assert [r[0] for r in db.execute("SELECT DISTINCT source FROM chunks")] == ["kept"]
+    assert fts("chunks", "glacier") and not fts("chunks", "orchards")  # changed file: left alone
+    assert fts("claims", "retreat") == ["C1"]  # porter stemming; existing claims rebuilt
+    db.execute("UPDATE claims SET title = 'Icefields shrink' WHERE id = 'C1'")
+    assert fts("claims", "icefields") == ["C1"] and fts("claims", "glaciers") == []
+    db.execute("DELETE FROM chunks")
+    assert fts("chunks", "glacier") == []
