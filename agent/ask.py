@@ -222,7 +222,7 @@ class Asker:
         else:
             from agent.model_answer import answer_with_model
 
-            answer_with_model(self, answer, hits[: len(citations)])
+            answer_with_model(self, answer, hits[:k])
         return answer
 
     def source_meta(self, source_id: str) -> tuple[str | None, str | None]:

@@ -236,3 +236,24 @@ def test_the_fts_migration_backfills_an_older_workspace_and_triggers_keep_it_in_
     assert fts("claims", "icefields") == ["C1"] and fts("claims", "glaciers") == []
     db.execute("DELETE FROM chunks")
     assert fts("chunks", "glacier") == []
+
+
+PROMPTS: list[str] = []
+
+
+class RecordingModel(FakeListChatModel):
+    """The fake chat model, keeping each prompt it was sent."""
+
+    def _call(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[override]
+        PROMPTS.append(str(messages[-1].content))
+        return super()._call(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+
+def test_the_model_sees_k_numbered_passages_and_the_beliefs(built) -> None:
+    PROMPTS.clear()
+    model = RecordingModel(responses=['{"answer": "Nothing here.", "citations": []}'])
+    answer = asker(model, llm="openai:fake").ask("What is the evidence against B4?", k=2)
+    (prompt,) = PROMPTS
+    assert "[1] source `" in prompt and "[2] source `" in prompt and "[3] source" not in prompt
+    assert "B4 (credence" in prompt and "What is the evidence against B4?" in prompt
+    assert answer.answer == "Nothing here." and answer.citations == []
