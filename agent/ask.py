@@ -25,7 +25,18 @@ from beliefs.errors import ConfigError, InputError
 DEFAULT_K = 5
 MAX_QUOTE_CHARS = 320
 ANSWER_QUOTES = 3
-_SENTENCE = re.compile(r"[^\n.!?]+(?:[.!?]+[\"')\]]*|$)")
+# A sentence runs to . ! or ? followed by a space or a closing mark, or to the end of its line; a
+# stop inside a token ("70.4%", "U.S.", "v1.5") does not end it.
+_SENTENCE = re.compile(r"(?:[^\n.!?]|[.!?]+(?=[^\s\"')\]]))+(?:[.!?]+[\"')\]]*|$)", re.M)
+# The archive's curation notes (extraction hints, KB connections, why this matters ...) talk
+# about the archive, not the world: a question's words in them are weaker evidence of an answer.
+_CURATION_NOTE = re.compile(
+    r"^\W*(?:extraction hints?|kb connections?|why (?:this|it) matters|what surprised me|"
+    r"what i expected|why archived|curator notes?|agent notes?|extraction notes?)\b|"
+    r"\b(?:KB|knowledge base|enrichments?|existing claims?|claims? extracted)\b",
+    re.I,
+)
+CURATION_PENALTY = 2
 _LEADING_MARKUP = re.compile(r"^\s*(?:[>#]+\s*|[-+*]\s+|\d+[.)]\s+)*")
 
 
@@ -76,17 +87,19 @@ def _stem(word: str) -> str:
 
 
 _QUANTITY = re.compile(
-    r"\b(how many|how much|how large|how long|how big|how close|what (?:share|fraction|percent\w*|"
-    r"proportion|number))\b",
+    r"\b(how (?:many|much|large|long|big|close|badly|well|fast|often|far|high|low)|by how much|"
+    r"what (?:share|fraction|percent\w*|proportion|number))\b",
     re.I,
 )
+# A measured amount (70.4%, 17.2x, 4 times, 1,127), not any digit: "GPT-2" or "B4" is a name.
+_AMOUNT = re.compile(r"\d+(?:[.,]\d+)*\s?(?:%|x\b|×|percent|fold|times)|\b\d{2,}(?:[.,]\d+)*\b")
 
 
 def sentence_score(sentence: str, question: str) -> int:
-    """Question words (crudely stemmed) the sentence shares, +1 for a number when asked for one."""
+    """Question words (crudely stemmed) the sentence shares, +1 for an amount when asked for one."""
     wanted = {_stem(w) for w in content_words(question)}
     score = len(wanted & {_stem(w) for w in content_words(sentence)})
-    if _QUANTITY.search(question) and re.search(r"\d", sentence):
+    if _QUANTITY.search(question) and _AMOUNT.search(sentence):
         score += 1
     return score
 
@@ -98,9 +111,13 @@ def is_fragment(quote: str) -> bool:
 
 
 def quote_rank(quote: str, question: str) -> tuple[int, bool]:
-    """Sort key for a source's candidate quotes: best match first, whole sentences before
-    fragments of equal match (sorted() is stable, so retrieval order breaks remaining ties)."""
-    return (-sentence_score(quote, question), is_fragment(quote))
+    """Sort key for a source's candidate quotes: best match first (curation notes marked down),
+    whole sentences before fragments of equal match; sorted() is stable, so retrieval order
+    breaks remaining ties."""
+    score = sentence_score(quote, question)
+    if _CURATION_NOTE.search(quote):
+        score -= CURATION_PENALTY
+    return (-score, is_fragment(quote))
 
 
 def sentences(text: str) -> list[str]:

@@ -257,3 +257,27 @@ def test_the_model_sees_k_numbered_passages_and_the_beliefs(built) -> None:
     assert "[1] source `" in prompt and "[2] source `" in prompt and "[3] source" not in prompt
     assert "B4 (credence" in prompt and "What is the evidence against B4?" in prompt
     assert answer.answer == "Nothing here." and answer.citations == []
+
+
+def test_sentences_keep_decimals_and_unterminated_list_items() -> None:
+    from agent.ask import sentences
+
+    text = (
+        "## Results\n"
+        "- Accuracy fell from 70.4% to 42% at a 10:1 ratio\n"
+        "- Tiny\n"
+        "We shipped v1.5 now."
+    )
+    assert sentences(text) == [
+        "Accuracy fell from 70.4% to 42% at a 10:1 ratio",
+        "We shipped v1.5 now.",
+    ]
+
+
+def test_amounts_answer_how_questions_and_curation_notes_rank_last() -> None:
+    question = "How badly did accuracy on minority groups fall?"
+    note = "**Extraction hints:** claims about accuracy on minority groups and how they fall."
+    name = "GPT-2 accuracy on minority groups fell."
+    measured = "Accuracy on minority groups fell from 70.4% to 42%."
+    ranked = sorted([note, name, measured], key=lambda q: quote_rank(q, question))
+    assert ranked == [measured, name, note]
