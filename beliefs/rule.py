@@ -223,13 +223,35 @@ def cap_source_weights(raw: Sequence[float], settings: RuleSettings) -> list[flo
     total = math.fsum(weights)
     if total <= limit:
         return weights
-    factor = limit / total
-    capped = [w * factor for w in weights]
-    # Rounding of w * factor can leave the sum an ulp or two above the limit: step every weight
-    # one float towards zero until it is not (this terminates, even for subnormal weights).
-    while math.fsum(capped) > limit:
+    # w / total is in [0, 1] and exact to an ulp, so each product is within an ulp of its true
+    # value (or 2.5e-324 of it, when subnormal). Multiplying by limit / total instead could round
+    # that factor to a subnormal with a large relative error for a tiny cap, leaving the sum far
+    # above the limit.
+    capped = [w / total * limit for w in weights]
+    # The remaining rounding can leave the sum an ulp or two above the limit: step every weight
+    # one float towards zero until it is not. One step removes at least the rounding each weight
+    # added, so this ends within a few rounds; the bound is a guard, not the expected path.
+    for _ in range(_CAP_ROUNDS):
+        if math.fsum(capped) <= limit:
+            return capped
         capped = [math.nextafter(w, 0.0) for w in capped]
-    return capped
+    return _take_excess_off_largest(capped, limit)
+
+
+_CAP_ROUNDS = 64
+
+
+def _take_excess_off_largest(capped: list[float], limit: float) -> list[float]:
+    """Last resort of the cap: remove what is still above the limit from the largest weights."""
+    out = list(capped)
+    for index in sorted(range(len(out)), key=out.__getitem__, reverse=True):
+        excess = math.fsum(out) - limit
+        if excess <= 0:
+            break
+        out[index] = max(0.0, out[index] - excess)
+        while out[index] > 0.0 and math.fsum(out) > limit:
+            out[index] = math.nextafter(out[index], 0.0)
+    return out
 
 
 def _check_prior(prior: float) -> float:
