@@ -16,10 +16,11 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from agent.config import Settings
-from beliefs.errors import ConfigError, TrackerError
-from beliefs.register import Register, ensure_register, load_register
+from agent.errors import TrackerError
+from beliefs.register import Register
 from beliefs.rule import RuleSettings
 from store.database import open_database
+from store.registers import ensure_register, load_register
 
 
 class WorkspaceBusy(TrackerError):
@@ -36,21 +37,9 @@ class Workspace:
     rule: RuleSettings
 
 
-def rule_settings() -> RuleSettings:
-    """The update rule in force; TRACKER_SOURCE_CAP lowers the per-source cap (at most 0.1)."""
-    raw = os.environ.get("TRACKER_SOURCE_CAP")
-    if not raw:
-        return RuleSettings()
-    try:
-        cap = float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"TRACKER_SOURCE_CAP must be a number, got {raw!r}") from exc
-    return RuleSettings(source_cap=cap)
-
-
 def load_workspace_register(settings: Settings) -> Register:
     """The register in force; the default one is copied into the workspace on first use."""
-    if settings.origins.get("beliefs_path") == "default":
+    if settings.beliefs_is_default:
         ensure_register(settings.beliefs_path)
     return load_register(settings.beliefs_path)
 
@@ -59,18 +48,18 @@ def open_workspace(settings: Settings) -> Workspace:
     register = load_workspace_register(settings)
     settings.home.mkdir(parents=True, exist_ok=True)
     db = open_database(settings.database_path)
-    return Workspace(settings, register, db, rule_settings())
+    return Workspace(settings, register, db, settings.rule)
 
 
 @contextlib.contextmanager
-def process_lock(home: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the workspace for the length of one `process` run.
+def process_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the workspace (`Settings.lock_path`) for one `process` run.
 
     flock is released by the kernel when the process dies, so a `kill -9` never leaves a stale
     lock behind.
     """
+    home = path.parent
     home.mkdir(parents=True, exist_ok=True)
-    path = home / "process.lock"
     handle = path.open("a+")
     try:
         try:

@@ -5,23 +5,19 @@ reported as a `RegisterError` naming the file, the entry and the problem (the CL
 exit status 2). Unknown keys are refused rather than ignored, because a misspelt
 `disconfirmaton:` silently dropped would leave challenging evidence with nothing to touch.
 
-The only I/O here is reading a register file, reading the packaged default and, in
-`ensure_register`, copying that default into a workspace on first use.
+Pure: parsing text into a Register. Reading register files, the packaged default and copying it
+into a workspace live in `store.registers`.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from beliefs.errors import RegisterError
+from agent.errors import RegisterError
 
 LEVELS: tuple[str, ...] = ("axiom", "belief", "hypothesis", "unconvinced")
 DEFAULT_ORIGIN = "<default>"
@@ -68,7 +64,8 @@ class Register:
         return {belief.id: belief.prior for belief in self.beliefs}
 
 
-def _fail(origin: str, problem: str, entry: str | None = None) -> RegisterError:
+def register_error(origin: str, problem: str, entry: str | None = None) -> RegisterError:
+    """A RegisterError naming the file, the entry (if any) and the problem."""
     where = f"{origin}: belief {entry}: " if entry is not None else f"{origin}: "
     return RegisterError(where + problem)
 
@@ -84,7 +81,7 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 
 def _text(value: Any, key: str, origin: str, entry: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise _fail(origin, f"'{key}' must be a non-empty string, got {value!r}", entry)
+        raise register_error(origin, f"'{key}' must be a non-empty string, got {value!r}", entry)
     return " ".join(value.split())
 
 
@@ -95,12 +92,12 @@ def _prior(value: Any, origin: str, entry: str) -> float:
         try:
             value = float(value.strip())
         except ValueError:
-            raise _fail(origin, f"prior must be a number, got {value!r}", entry) from None
+            raise register_error(origin, f"prior must be a number, got {value!r}", entry) from None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _fail(origin, f"prior must be a number, got {value!r}", entry)
+        raise register_error(origin, f"prior must be a number, got {value!r}", entry)
     prior = float(value)
     if not (math.isfinite(prior) and 0.0 < prior < 1.0):
-        raise _fail(origin, f"prior {value!r} is outside (0, 1)", entry)
+        raise register_error(origin, f"prior {value!r} is outside (0, 1)", entry)
     return prior
 
 
@@ -108,28 +105,28 @@ def _belief(item: Any, index: int, origin: str, seen: dict[str, str]) -> Belief:
     """Check one entry; `seen` maps casefolded ids to their spelling, to catch duplicates."""
     entry = f"#{index}"
     if not isinstance(item, dict):
-        raise _fail(origin, f"not a mapping (got {type(item).__name__})", entry)
+        raise register_error(origin, f"not a mapping (got {type(item).__name__})", entry)
     raw_id = item.get("id")
     if isinstance(raw_id, str) and raw_id.strip():
         entry = raw_id.strip()
     for key in _REQUIRED_KEYS:
         if key not in item:
-            raise _fail(origin, f"missing {key}", entry)
+            raise register_error(origin, f"missing {key}", entry)
     unknown = sorted(str(key) for key in item if key not in _REQUIRED_KEYS)
     if unknown:
         known = ", ".join(_REQUIRED_KEYS)
-        raise _fail(origin, f"unknown key {unknown[0]!r} (known: {known})", entry)
+        raise register_error(origin, f"unknown key {unknown[0]!r} (known: {known})", entry)
     if not isinstance(raw_id, str) or not raw_id.strip() or len(raw_id.split()) != 1:
-        raise _fail(origin, f"id must be a short string without spaces, got {raw_id!r}", entry)
+        raise register_error(origin, f"id must be a short string without spaces, got {raw_id!r}", entry)
     belief_id = raw_id.strip()
     # Ids differing only in case would be confused by a model writing "b4" for "B4".
     folded = belief_id.casefold()
     if folded in seen:
-        raise _fail(origin, f"duplicate id (already used by {seen[folded]!r})", entry)
+        raise register_error(origin, f"duplicate id (already used by {seen[folded]!r})", entry)
     seen[folded] = belief_id
     level = item["level"]
     if level not in LEVELS:
-        raise _fail(origin, f"unknown level {level!r} (expected one of {', '.join(LEVELS)})", entry)
+        raise register_error(origin, f"unknown level {level!r} (expected one of {', '.join(LEVELS)})", entry)
     return Belief(
         id=belief_id,
         statement=_text(item["statement"], "statement", origin, entry),
@@ -144,65 +141,18 @@ def parse_register(text: str, origin: str) -> Register:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise _fail(origin, _yaml_problem(exc)) from exc
+        raise register_error(origin, _yaml_problem(exc)) from exc
     if not isinstance(data, dict):
-        raise _fail(origin, f"not a mapping with 'agent' and 'beliefs' (got {type(data).__name__})")
+        raise register_error(origin, f"not a mapping with 'agent' and 'beliefs' (got {type(data).__name__})")
     unknown = sorted(str(key) for key in data if key not in _TOP_KEYS)
     if unknown:
-        raise _fail(origin, f"unknown top-level key {unknown[0]!r} (known: agent, beliefs)")
+        raise register_error(origin, f"unknown top-level key {unknown[0]!r} (known: agent, beliefs)")
     agent = data.get("agent")
     if not isinstance(agent, str) or not agent.strip():
-        raise _fail(origin, f"'agent' must be a non-empty string, got {agent!r}")
+        raise register_error(origin, f"'agent' must be a non-empty string, got {agent!r}")
     items = data.get("beliefs")
     if not isinstance(items, list) or not items:
-        raise _fail(origin, "'beliefs' must be a non-empty list of beliefs")
+        raise register_error(origin, "'beliefs' must be a non-empty list of beliefs")
     seen: dict[str, str] = {}
     beliefs = tuple(_belief(item, index, origin, seen) for index, item in enumerate(items, 1))
     return Register(agent=agent.strip(), beliefs=beliefs, origin=origin)
-
-
-def load_register(path: Path) -> Register:
-    """Read and parse a register file; a missing or unreadable file is a RegisterError too."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise _fail(str(path), "belief register file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise _fail(str(path), f"cannot read belief register: {reason}") from exc
-    return parse_register(text, str(path))
-
-
-def default_register_text() -> str:
-    """The packaged default register (Theseus's B1-B5), read from the installed package."""
-    return resources.files("beliefs").joinpath("default_register.yaml").read_text(encoding="utf-8")
-
-
-def default_register() -> Register:
-    """The packaged default, parsed; its origin is "<default>"."""
-    return parse_register(default_register_text(), DEFAULT_ORIGIN)
-
-
-def ensure_register(path: Path) -> Path:
-    """Copy the default register to `path` unless something is already there; return `path`.
-
-    The copy is written to a temporary file and renamed into place, so a crash never leaves a
-    half-written register that the next run would refuse. An existing file is never touched.
-    """
-    path = Path(path)
-    if path.exists():
-        return path
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(default_register_text())
-            if not path.exists():  # another process may have won the race; keep its copy
-                os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except OSError as exc:
-        raise _fail(str(path), f"cannot create belief register: {exc.strerror or exc}") from exc
-    return path

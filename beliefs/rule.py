@@ -48,7 +48,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from beliefs.errors import ConfigError
+from agent.errors import ConfigError
 
 STANCES: tuple[str, ...] = ("supports", "challenges", "complicates")
 CONFIDENCES: tuple[str, ...] = ("proven", "likely", "experimental", "speculative")

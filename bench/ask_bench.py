@@ -12,7 +12,7 @@ pending migration). Reported, and written to bench/results/ask.json:
   miss with what was cited instead;
 - grounding: share of ALL shown citations whose quote is found in the cited source. Rechecked here,
   independently of the asker, against the source FILE read from the corpus with
-  `agent.textnorm.quote_in_text`; an asker that checked against the wrong text would fail here;
+  `agent.text.normalize.quote_in_text`; an asker that checked against the wrong text would fail here;
 - cold: median wall time of `tracker ask QUESTION --json` as a subprocess (interpreter, imports,
   index and query-embedder load included) over --cold-runs questions;
 - warm: median (and p90, max) of `Asker.ask` over all questions after one warm-up call, the
@@ -113,7 +113,7 @@ def build_workspace(corpus: Path, home: Path) -> dict[str, Any]:
 
 def check_citations(citations: list[Any], texts: dict[str, str]) -> list[dict[str, Any]]:
     """Each shown citation with whether its quote is in its source file (independent recheck)."""
-    from agent.textnorm import quote_in_text
+    from agent.text.normalize import quote_in_text
 
     checked = []
     for c in citations:
@@ -142,7 +142,7 @@ def quality_and_warm(
     home: Path, questions: list[Question], texts: dict[str, str], k: int
 ) -> dict[str, Any]:
     """Ask every question through one warm Asker: recall, grounding and warm latency."""
-    from agent.ask import Asker
+    from agent.ask.asker import Asker
     from agent.config import resolve_settings
 
     asker = Asker(resolve_settings(home=str(home)))
@@ -238,7 +238,7 @@ def heavy_imports_of_cold_ask(home: Path) -> dict[str, Any]:
     """Which heavy modules one in-process ask pulls in (torch alone costs seconds to import)."""
     script = (
         "import sys, json\n"
-        "from agent.ask import answer_question\n"
+        "from agent.ask.asker import answer_question\n"
         "from agent.config import resolve_settings\n"
         f"answer_question(resolve_settings(home={str(home)!r}), 'What is RLCF?', k=5)\n"
         "heavy = ['torch', 'sentence_transformers', 'transformers', 'chromadb', 'onnxruntime',"
@@ -382,7 +382,7 @@ def main() -> None:
         parser.error("--cold-runs must be at least 5")
 
     try:
-        import agent.ask  # noqa: F401  (fail early, before minutes of workspace building)
+        import agent.ask.asker  # noqa: F401  (fail early, before minutes of workspace building)
     except ImportError as exc:
         sys.exit(f"agent/ask.py is not importable yet ({exc}); nothing to benchmark")
     questions = load_questions(args.questions)

@@ -26,14 +26,14 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent.offline_proposer import (
+from agent.llm.offline_proposer import (
     ProposerSettings,
     candidates,
     clean_title,
     propose,
     split_sentences,
 )
-from agent.prompt_blocks import BeliefView
+from agent.llm.prompt_blocks import BeliefView
 from store.embedder import MiniLMEmbedder
 
 THRESHOLD = 0.6

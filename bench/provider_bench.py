@@ -2,7 +2,7 @@
 
 Run from the project root:  .venv/bin/python bench/provider_bench.py [--latency S] [--out FILE]
 
-The server (tests/llm_server.py) answers every extraction after `--latency` seconds with claims
+The server (bench/loopback_openai.py) answers every extraction after `--latency` seconds with claims
 quoting the source, as a well-behaved remote model would. Measured, each as a whole `tracker
 process` subprocess on a fresh workspace: wall time with --jobs 1 and --jobs 4 (the point of
 --jobs: provider latency overlaps), whether both give the same credences, and a re-run after
@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tests.llm_server import LLMServer, Reply, Request, valid_reply  # noqa: E402
+from loopback_openai import LoopbackModel  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "teleo-ai-alignment" / "sources"
 TRACKER = str(Path(sys.executable).parent / "tracker")
@@ -58,14 +58,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "providers.json")
     args = parser.parse_args()
 
-    def script(request: Request) -> Reply:
-        return Reply(valid_reply(request, count=3), delay=args.latency)
-
     results: dict[str, object] = {"latency_s": args.latency, "corpus": str(args.corpus)}
-    with LLMServer({"bench": script}) as server, tempfile.TemporaryDirectory() as tmp:
+    with LoopbackModel(args.latency, claims=3) as server, tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
-            "OPENAI_BASE_URL": server.base_url,
+            "OPENAI_BASE_URL": server.url,
             "TRACKER_LLM": "openai:bench",
             "TRACKER_PRICES": str(Path(tmp) / "prices.yaml"),
         }
@@ -73,11 +70,11 @@ def main() -> None:
         homes = {}
         for jobs in (1, 4):
             homes[jobs] = Path(tmp) / f"home-{jobs}"
-            before = len(server.requests)
+            before = server.requests
             seconds, report = run(args.corpus, homes[jobs], env, jobs)
             results[f"jobs_{jobs}"] = {
                 "seconds": round(seconds, 2),
-                "requests": len(server.requests) - before,
+                "requests": server.requests - before,
                 "processed": report["processed"],
                 "model_calls": report["model_calls"],
             }
@@ -85,14 +82,14 @@ def main() -> None:
         results["same_credences"] = credences(homes[1]) == credences(homes[4])
         with sqlite3.connect(homes[4] / "tracker.db") as conn:
             conn.execute("DELETE FROM sources")
-        before = len(server.requests)
+        before = server.requests
         seconds, report = run(args.corpus, homes[4], env, 4)
         results["cached_rerun"] = {
             "seconds": round(seconds, 2),
-            "requests": len(server.requests) - before,
+            "requests": server.requests - before,
             "model_calls": report["model_calls"],
         }
-        print(f"re-run from cache: {seconds:.1f} s, {len(server.requests) - before} requests")
+        print(f"re-run from cache: {seconds:.1f} s, {server.requests - before} requests")
     print(f"same credences with --jobs 1 and 4: {results['same_credences']}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")

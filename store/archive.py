@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from beliefs.errors import InputError
+from agent.errors import InputError
 from store.frontmatter import (
     WRITE_BACK_KEYS,
     FrontmatterError,

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from beliefs.errors import ConfigError
+from agent.errors import ConfigError
 from store.migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -54,3 +54,21 @@ def write_transaction(db: Database) -> Iterator[Database]:
             db.conn.rollback()
         raise
     db.conn.commit()
+
+
+def fold_write_ahead_log(database: Path) -> str | None:
+    """Checkpoint the WAL into the main file; a warning instead if that cannot be done now.
+
+    Readers that open the file immutable (Datasette in `tracker serve`) see the main file only.
+    """
+    try:
+        with closing(sqlite3.connect(database, timeout=2)) as conn:
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.Error as exc:
+        return (
+            f"could not fold the write-ahead log into {database} ({exc}); recent writes "
+            "may be missing"
+        )
+    if busy:
+        return f"{database} is being written; the most recent writes may not show"
+    return None

@@ -181,15 +181,24 @@ def m002_model_call_costs(db: Database) -> None:
     )
 
 
+_M003_LEVEL_THRESHOLDS = (("axiom", 0.85), ("belief", 0.6), ("hypothesis", 0.4))
+
+
 @migrations()
 def m003_level_changes(db: Database) -> None:
     """Level changes (axiom / belief / hypothesis / unconvinced) as append-only events.
 
     A crossing is recorded in the same transaction as the credence change that caused it. For a
     workspace made before this migration, crossings are backfilled from the ledger's recorded
-    credence before and after each event, in ledger order.
+    credence before and after each event, in ledger order, with the thresholds as they were when
+    this migration was released (a frozen copy: a migration must not change with the app's code).
     """
-    from beliefs.rule import level_for
+
+    def level_for(value: float) -> str:
+        for level, threshold in _M003_LEVEL_THRESHOLDS:
+            if value >= threshold:
+                return level
+        return "unconvinced"
 
     db.execute(
         """CREATE TABLE level_changes (

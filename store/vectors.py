@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from beliefs.errors import ConfigError
+from agent.errors import ConfigError
 from store.chunking import CHUNKING_VERSION, Chunk
 
 MAX_BATCH = 5000  # Chroma refuses more than 5,461 items in one add

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-import agent.pipeline
+import agent.extract.pipeline
 
 REGISTER = """agent: tester
 beliefs:
@@ -111,9 +111,9 @@ def build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     register.write_text(REGISTER)
     monkeypatch.setenv("TRACKER_BELIEFS", str(register))
     model = FakeListChatModel(responses=[json.dumps(r) for r in REPLIES])
-    monkeypatch.setattr(agent.pipeline, "make_chat_model", lambda spec, e, policy=None: model)
+    monkeypatch.setattr(agent.extract.pipeline, "make_chat_model", lambda spec, e, policy=None: model)
     from agent.config import resolve_settings
-    from agent.pipeline import ProcessOptions, process
+    from agent.extract.pipeline import ProcessOptions, process
 
     archive = write_archive(tmp_path / "archive")
     report = process(resolve_settings(), ProcessOptions(archives=[archive]))

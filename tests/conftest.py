@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from store.embedder import HashingEmbedder
+from tests.doubles import HashingEmbedder
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "teleo-ai-alignment"
 SAMPLE_ARCHIVE = Path(__file__).resolve().parent.parent / "archive"

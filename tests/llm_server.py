@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from agent.prompt_blocks import read_blocks
+from agent.llm.prompt_blocks import read_blocks
 
 
 @dataclass

@@ -11,12 +11,12 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from typer.testing import CliRunner
 
 import store.query_embedder
-from agent.ask import Asker, best_sentence, quote_rank
+from agent.ask.asker import Asker, best_sentence, quote_rank
+from agent.ask.retrieval import LEDGER_WEIGHT, RRF_K, fts_query, rrf, stance_filter
 from agent.cli import app
 from agent.config import resolve_settings
-from agent.retrieval import LEDGER_WEIGHT, RRF_K, fts_query, rrf, stance_filter
-from store.embedder import HashingEmbedder
 from tests.auditor_workspace import build
+from tests.doubles import HashingEmbedder
 
 runner = CliRunner()
 
@@ -260,7 +260,7 @@ def test_the_model_sees_k_numbered_passages_and_the_beliefs(built) -> None:
 
 
 def test_sentences_keep_decimals_and_unterminated_list_items() -> None:
-    from agent.ask import sentences
+    from agent.ask.asker import sentences
 
     text = (
         "## Results\n"

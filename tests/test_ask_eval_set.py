@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from agent.textnorm import normalize_for_match
+from agent.text.normalize import normalize_for_match
 from store.archive import read_text
 from tests.conftest import require_corpus
 

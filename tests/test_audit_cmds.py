@@ -96,7 +96,7 @@ def test_the_level_backfill_reads_the_ledger(tmp_path: Path) -> None:
 
 
 def test_influence_is_leave_one_out_from_the_ledger(built) -> None:
-    from agent.workspace import rule_settings
+    from agent.config import resolve_settings
 
     result = cli_json("history", "B4", "--influence")
     by_source = {r["source"]: r for r in result}
@@ -109,7 +109,7 @@ def test_influence_is_leave_one_out_from_the_ledger(built) -> None:
             "AND superseded_at IS NULL"
         )
     ]
-    rule = rule_settings()
+    rule = resolve_settings().rule
     for source, row in by_source.items():
         without = credence(0.58, [e for e in live if e.source_id != source], rule)
         assert row["credence_without"] == pytest.approx(without, abs=1e-6)
@@ -150,13 +150,13 @@ def test_plot_writes_a_png_of_the_fixed_size(built) -> None:
     result = runner.invoke(app, ["plot", "B1", "B4", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert png_size(out) == (1200, 600)
-    from agent.plot import credence_series
-    from agent.workspace import rule_settings
-    from beliefs.register import load_register
+    from agent.config import resolve_settings
+    from agent.reports.plot import credence_series
+    from store.registers import load_register
 
     register = load_register(built / "register.yaml")
     series = credence_series(
-        Database(built / "home" / "tracker.db"), register.get("B4"), rule_settings()
+        Database(built / "home" / "tracker.db"), register.get("B4"), resolve_settings().rule
     )
     assert [d.isoformat() for d in series.dates[1:]] == ["2026-01-10", "2026-02-10"]
     assert series.credences[0] == 0.58 and len(series.challenges) == 1
@@ -189,22 +189,23 @@ def test_audit_csv_and_summary_keep_the_filters(built) -> None:
 
 
 def _ledger_db(tmp_path: Path):
-    from agent.workspace import rule_settings
-    from beliefs.register import load_register
+    from agent.config import resolve_settings
     from store.database import open_database
+    from store.registers import load_register
     from tests.auditor_workspace import REGISTER
 
     (tmp_path / "r.yaml").write_text(REGISTER)
     return (
         open_database(tmp_path / "ledger.db"),
         load_register(tmp_path / "r.yaml"),
-        rule_settings(),
+        resolve_settings().rule,
     )
 
 
 def _land(db, register, rule, source: str, stance: str, fmt: str, at: str) -> None:
     """One source with one proven claim on B4, landed as the pipeline does, in one transaction."""
-    from agent.ledger import StanceEvidence, append_events, plan_events, store_credences
+    from agent.credences import store_credences
+    from agent.extract.events import StanceEvidence, append_events, plan_events
     from store.database import write_transaction
 
     item = StanceEvidence(f"C-{source}", f"claim of {source}", "proven", "B4", stance, "")
@@ -229,7 +230,7 @@ def test_store_credences_records_each_crossing_with_its_evidence(tmp_path: Path)
     assert rows[1][4] == pytest.approx(credence(0.58, live, rule)) and rows[1][4] < 0.6
     stored = db.execute("SELECT credence FROM credences WHERE belief = 'B4'").fetchone()[0]
     assert stored == rows[1][4]
-    from agent.queries import history_rows
+    from agent.reports.views import history_rows
 
     history = history_rows(db, register, "B4")
     assert [(r["kind"], r["source"]) for r in history] == [
@@ -244,13 +245,13 @@ def test_store_credences_records_each_crossing_with_its_evidence(tmp_path: Path)
 
 
 def _live(db) -> list[Evidence]:
-    from agent.ledger import live_evidence
+    from store.ledger import live_evidence
 
     return live_evidence(db, "B4")
 
 
 def test_backfilled_crossings_read_as_one_per_source_transaction(tmp_path: Path) -> None:
-    from agent.queries import level_change_rows
+    from agent.reports.views import level_change_rows
     from store import migrations as m
 
     db = Database(tmp_path / "old.db")
@@ -279,7 +280,7 @@ def test_backfilled_crossings_read_as_one_per_source_transaction(tmp_path: Path)
 
 
 def test_crossed_thresholds_follow_the_direction_of_travel() -> None:
-    from agent.levels import crossed_thresholds, level_change_note
+    from agent.reports.levels import crossed_thresholds, level_change_note
 
     assert crossed_thresholds(0.3, 0.9) == [0.4, 0.6, 0.85]
     assert crossed_thresholds(0.9, 0.6) == [0.85]  # 0.6 itself is still "belief"
@@ -345,9 +346,9 @@ def test_plot_draws_a_belief_without_evidence_beside_others(with_b5) -> None:
 
 def test_digest_measures_from_the_credence_when_the_period_began(tmp_path: Path) -> None:
     """A source changed in the period counts with its old version before and its new one after."""
-    from agent.digest import build_digest
-    from agent.ledger import supersede_source
+    from agent.reports.digest import build_digest
     from store.database import write_transaction
+    from store.ledger import supersede_source
 
     db, register, rule = _ledger_db(tmp_path)
     _land(db, register, rule, "s1", "supports", "paper", "2026-01-01T00:00:00")

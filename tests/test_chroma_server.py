@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from agent.config import resolve_settings
-from agent.pipeline import ProcessOptions, process
+from agent.extract.pipeline import ProcessOptions, process
 
 
 def free_port() -> int:
@@ -76,7 +76,7 @@ def test_process_uses_the_chroma_server(
 
 
 def test_unreachable_chroma_server_is_a_config_error(fake_embedder, sample_archive, monkeypatch):
-    from beliefs.errors import ConfigError
+    from agent.errors import ConfigError
 
     monkeypatch.setenv("TRACKER_CHROMA_URL", f"http://127.0.0.1:{free_port()}")
     with pytest.raises(ConfigError, match="vector index"):

@@ -17,7 +17,8 @@ from tests.conftest import CORPUS
 DRIVER = """
 import sys
 import store.embedder as embedder
-embedder.MiniLMEmbedder = embedder.HashingEmbedder
+from tests.doubles import HashingEmbedder
+embedder.MiniLMEmbedder = HashingEmbedder
 from agent.cli import main
 sys.argv = ["tracker", "process", *sys.argv[1:]]
 main()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-import agent.pipeline
+import agent.extract.pipeline
 from agent.config import resolve_settings
-from agent.pipeline import ProcessOptions, process
+from agent.extract.pipeline import ProcessOptions, process
 from agent.workspace import open_workspace
 from store.archive import scan_archive
 
@@ -59,7 +59,7 @@ def archive(tmp_path: Path) -> Path:
 def with_replies(monkeypatch: pytest.MonkeyPatch, replies: list[str]) -> None:
     model = FakeListChatModel(responses=replies)
     monkeypatch.setattr(
-        agent.pipeline, "make_chat_model", lambda spec, embedder, policy=None: model
+        agent.extract.pipeline, "make_chat_model", lambda spec, embedder, policy=None: model
     )
 
 
@@ -68,7 +68,7 @@ def run(archive: Path):
 
 
 def audit(code: str | None = None) -> list[dict]:
-    from agent.queries import audit_rows
+    from agent.reports.views import audit_rows
 
     ws = open_workspace(resolve_settings())
     return audit_rows(ws.db, reason=code)
@@ -153,7 +153,7 @@ def test_provider_down_fails_the_source_and_leaves_it_unprocessed(
             raise ConnectionError("connection refused")
 
     monkeypatch.setattr(
-        agent.pipeline, "make_chat_model", lambda s, e, p=None: Down(responses=["x"])
+        agent.extract.pipeline, "make_chat_model", lambda s, e, p=None: Down(responses=["x"])
     )
     report = run(archive)
     assert len(report.failed) == 1 and "connection refused" in report.failed[0]["error"]
@@ -177,7 +177,7 @@ def test_challenge_carries_a_disconfirmation_note(fake_embedder, archive, monkey
     )
     with_replies(monkeypatch, [reply])
     run(archive)
-    from agent.queries import history_rows
+    from agent.reports.views import history_rows
 
     ws = open_workspace(resolve_settings())
     rows = history_rows(ws.db, ws.register, "B4")

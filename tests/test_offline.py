@@ -14,8 +14,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent.offline_model import OfflineChatModel
-from agent.offline_proposer import (
+from agent.extract.reply import parse_reply
+from agent.extract.validate import CONFIDENCES, STANCES, validate_claim
+from agent.llm.offline import OfflineChatModel
+from agent.llm.offline_proposer import (
     ProposerSettings,
     candidates,
     clean_title,
@@ -25,13 +27,11 @@ from agent.offline_proposer import (
     stance_on,
     title_problem,
 )
-from agent.prompt_blocks import BeliefView, beliefs_block, source_block
-from agent.proposition import proposition_problem
-from agent.reply import parse_reply
-from agent.textnorm import quote_in_text
-from agent.validate import CONFIDENCES, STANCES, validate_claim
-from store.embedder import HashingEmbedder
+from agent.llm.prompt_blocks import BeliefView, beliefs_block, source_block
+from agent.text.normalize import quote_in_text
+from agent.text.proposition import proposition_problem
 from tests.conftest import require_corpus
+from tests.doubles import HashingEmbedder
 
 BELIEFS = [
     BeliefView("B1", "AI alignment is the most important unsolved problem and is neglected",
@@ -326,7 +326,7 @@ def test_real_model_stances_on_corpus_and_oversight_text(minilm) -> None:
 
 
 def test_subjectless_summary_titles_keep_the_reported_clause() -> None:
-    from agent.offline_proposer import clean_title
+    from agent.llm.offline_proposer import clean_title
 
     title = clean_title("Proves that simple voting rules fail for every scoring of agents (ours).")
     assert title == "Simple voting rules fail for every scoring of agents"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent.config import resolve_settings
-from agent.pipeline import ProcessOptions, process
+from agent.extract.pipeline import ProcessOptions, process
 from agent.workspace import WorkspaceBusy, open_workspace, process_lock
 from store.archive import scan_archive
 
@@ -133,12 +133,12 @@ def test_only_unprocessed(fake_embedder, sample_archive) -> None:
 
 
 def test_lock_refuses_a_second_run(fake_embedder, sample_archive, workspace_env) -> None:
-    with process_lock(workspace_env), pytest.raises(WorkspaceBusy, match="busy"):
+    with process_lock(workspace_env / "process.lock"), pytest.raises(WorkspaceBusy, match="busy"):
         run(sample_archive)
 
 
 def test_replay_matches_after_processing(fake_embedder, sample_archive) -> None:
-    from agent.ledger import replay_differences
+    from agent.credences import replay_differences
 
     run(sample_archive)
     ws = open_workspace(resolve_settings())

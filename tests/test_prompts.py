@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.pipeline import extract_prompt_values
-from agent.prompt_blocks import BeliefView, beliefs_block, read_blocks
-from agent.prompts import PROMPTS_DIR, load_prompt
-from beliefs.errors import ConfigError
+from agent.errors import ConfigError
+from agent.extract.pipeline import extract_prompt_values
+from agent.llm.prompt_blocks import BeliefView, beliefs_block, read_blocks
+from agent.llm.prompts import load_prompt, packaged_prompts
 from store.archive import read_source
 
 
@@ -41,4 +41,4 @@ def test_missing_value_and_missing_template_are_config_errors() -> None:
         load_prompt("extract").render(domain="x")
     with pytest.raises(ConfigError, match="cannot read prompt template"):
         load_prompt("no-such-prompt")
-    assert (PROMPTS_DIR / "extract.md").is_file()
+    assert (packaged_prompts() / "extract.md").is_file()

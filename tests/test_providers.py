@@ -10,16 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from agent.call_policy import CallPolicy, policy_from_env
-from agent.extraction import Extractor, ProviderError
-from agent.models import check_model_spec, make_chat_model
-from agent.pricing import load_prices
-from agent.prompts import load_prompt
-from agent.provider_faults import classify
-from agent.reply_cache import ReplyCache
-from agent.secrets import redact
-from beliefs.errors import ConfigError
+from agent.config import resolve_settings
+from agent.errors import ConfigError
+from agent.extract.extraction import Extractor, ProviderError
+from agent.llm.faults import classify
+from agent.llm.policy import CallPolicy, call_policy
+from agent.llm.pricing import load_prices
+from agent.llm.prompts import load_prompt
+from agent.llm.providers import check_model_spec, make_chat_model
+from agent.llm.secrets import redact
 from store.database import open_database
+from store.reply_cache import ReplyCache
 
 GOOD = '{"claims": [], "notes": "nothing to extract"}'
 
@@ -59,42 +60,45 @@ def test_backoff_is_capped_and_retry_after_wins(fault_number: int, retry_after: 
 def test_policy_reads_and_checks_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRACKER_LLM_TIMEOUT", "3.5")
     monkeypatch.setenv("TRACKER_LLM_RETRIES", "1")
-    assert policy_from_env().timeout == 3.5 and policy_from_env().retries == 1
+    policy = call_policy(resolve_settings())
+    assert policy.timeout == 3.5 and policy.retries == 1
     monkeypatch.setenv("TRACKER_LLM_RETRIES", "lots")
     with pytest.raises(ConfigError, match="TRACKER_LLM_RETRIES"):
-        policy_from_env()
+        call_policy(resolve_settings())
 
 
 def test_keys_are_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "local-secret-value")
-    text = redact("got local-secret-value and sk-abcdefghijkl123 and Bearer xyzxyzxyz123")
+    secrets = resolve_settings().secret_values
+    text = redact("got local-secret-value and sk-abcdefghijkl123 and Bearer xyzxyzxyz123", secrets)
     assert "local-secret-value" not in text and "sk-abcdefghijkl123" not in text
     assert "xyzxyzxyz123" not in text and text.count("[redacted]") == 3
 
 
 def test_model_specs_are_checked_before_any_work(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
-        check_model_spec("openai:gpt-4o-mini")
+        check_model_spec("openai:gpt-4o-mini", resolve_settings())
     with pytest.raises(ConfigError, match="ANTHROPIC_API_KEY"):
-        check_model_spec("anthropic:claude-haiku-4-5")
+        check_model_spec("anthropic:claude-haiku-4-5", resolve_settings())
     with pytest.raises(ConfigError, match="does not exist"):
-        check_model_spec(f"replay:{tmp_path / 'missing.jsonl'}")
+        check_model_spec(f"replay:{tmp_path / 'missing.jsonl'}", resolve_settings())
     with pytest.raises(ConfigError, match="not a model tracker knows"):
-        check_model_spec("gemini:pro")
+        check_model_spec("gemini:pro", resolve_settings())
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-    assert check_model_spec("openai:local") == "openai:local"
-    assert check_model_spec("ollama:llama3") == "ollama:llama3"
+    assert check_model_spec("openai:local", resolve_settings()) == "openai:local"
+    assert check_model_spec("ollama:llama3", resolve_settings()) == "ollama:llama3"
     # Building the clients touches no network.
+    monkeypatch.setenv("TRACKER_LLM_TIMEOUT", "5")
     for spec in ("openai:local", "anthropic:claude-haiku-4-5", "ollama:llama3"):
-        assert make_chat_model(spec, embedder=None, policy=CallPolicy(timeout=5)) is not None
+        assert make_chat_model(spec, None, resolve_settings()) is not None
 
 
 def test_a_bad_replay_file_names_the_line(tmp_path) -> None:
     path = tmp_path / "replies.jsonl"
     path.write_text('{"messages_sha256": "x", "reply": "y"}\nnot json\n')
     with pytest.raises(ConfigError, match="line 2"):
-        make_chat_model(f"replay:{path}", embedder=None)
+        make_chat_model(f"replay:{path}", None, resolve_settings())
 
 
 def test_prices_wildcards_and_unknown_models(tmp_path) -> None:
@@ -109,10 +113,10 @@ def test_prices_wildcards_and_unknown_models(tmp_path) -> None:
         load_prices(path)
 
 
-def test_packaged_price_table_loads() -> None:
-    from agent.pricing import PACKAGED_PRICES
+def test_packaged_price_table_loads(tmp_path) -> None:
+    from agent.llm.pricing import ensure_prices
 
-    table = load_prices(PACKAGED_PRICES)
+    table = load_prices(ensure_prices(tmp_path / "prices.yaml"))
     assert table.price_for("offline").cost(10**6, 10**6) == 0
     assert table.price_for("openai:gpt-4o-mini") is not None
 
@@ -178,8 +182,8 @@ def test_a_permanent_fault_is_not_retried(tmp_path) -> None:
 
 
 def test_the_call_summary_counts_every_call_once() -> None:
-    from agent.call_summary import CallSummary
-    from agent.extraction import CallRecord
+    from agent.extract.extraction import CallRecord
+    from agent.llm.summary import CallSummary
 
     summary = CallSummary("openai:x", prices_path="prices.yaml")
     for _ in range(50):  # records freed between batches must still each count (no id() reuse)

@@ -8,16 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from beliefs.errors import ConfigError, RegisterError
-from beliefs.register import (
-    LEVELS,
-    Belief,
-    Register,
+from agent.errors import ConfigError, RegisterError
+from beliefs.register import LEVELS, Belief, Register, parse_register
+from store.registers import (
     default_register,
     default_register_text,
     ensure_register,
     load_register,
-    parse_register,
 )
 
 GOOD_ENTRY = """\

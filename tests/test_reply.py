@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from agent.reply import MalformedReply, ParsedReply, extract_last_json_object, parse_reply
-from beliefs.errors import InputError
+from agent.errors import InputError
+from agent.extract.reply import MalformedReply, ParsedReply, extract_last_json_object, parse_reply
 
 CLAIM = {"title": "t", "evidence": [{"quote": "q"}]}
 

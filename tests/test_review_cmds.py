@@ -23,8 +23,8 @@ import yaml
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from typer.testing import CliRunner
 
-import agent.pipeline
-import agent.validate
+import agent.extract.pipeline
+import agent.extract.validate
 import tests.auditor_workspace as aw
 from agent.cli import app
 from tests.auditor_workspace import build
@@ -64,7 +64,7 @@ def test_revalidate_with_todays_rules_unchanged_changes_nothing(built) -> None:
 
 def test_a_stricter_rule_is_reported_then_applied_through_the_ledger(built, monkeypatch):
     home = built / "home"
-    monkeypatch.setattr(agent.validate, "REPEAT_JACCARD", 0.0)  # every description "repeats"
+    monkeypatch.setattr(agent.extract.validate, "REPEAT_JACCARD", 0.0)  # every description "repeats"
     before, digest = dump(home), file_digest(home)
     report = cli_json("revalidate")
     assert report["accepted_now_rejected"] == 4 and report["rejected_now_accepted"] == 0
@@ -108,9 +108,9 @@ def build_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replies: list) -
     monkeypatch.setenv("TRACKER_BELIEFS", str(register))
     texts = [r if isinstance(r, str) else json.dumps(r) for r in replies]
     model = FakeListChatModel(responses=texts)
-    monkeypatch.setattr(agent.pipeline, "make_chat_model", lambda spec, e, policy=None: model)
+    monkeypatch.setattr(agent.extract.pipeline, "make_chat_model", lambda spec, e, policy=None: model)
     from agent.config import resolve_settings
-    from agent.pipeline import ProcessOptions, process
+    from agent.extract.pipeline import ProcessOptions, process
 
     archive = aw.write_archive(tmp_path / "archive")
     assert process(resolve_settings(), ProcessOptions(archives=[archive])).failed == []
@@ -256,9 +256,9 @@ def test_serve_opens_the_database_read_only_on_loopback(built) -> None:
 
 
 def test_serve_metadata_describes_every_table_of_a_workspace(built) -> None:
-    from agent.serve import METADATA
+    from agent.reports.serve import metadata_path
 
-    tables = yaml.safe_load(METADATA.read_text())["databases"]["tracker"]["tables"]
+    tables = yaml.safe_load(metadata_path().read_text())["databases"]["tracker"]["tables"]
     with closing(sqlite3.connect(built / "home" / "tracker.db")) as conn:
         names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     shadow = ("_config", "_data", "_docsize", "_idx")  # FTS5's own tables; Datasette hides them

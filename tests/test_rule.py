@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from beliefs.errors import ConfigError
+from agent.errors import ConfigError
 from beliefs.rule import (
     CONFIDENCES,
     LEVEL_THRESHOLDS,

@@ -11,10 +11,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from agent.proposition import proposition_problem
-from agent.reply import MalformedReply, parse_reply
-from agent.textnorm import find_span, normalize_for_match, quote_in_text
-from agent.validate import (
+from agent.extract.reply import MalformedReply, parse_reply
+from agent.extract.validate import (
     REASON_CODES,
     Reason,
     StanceOnBelief,
@@ -23,6 +21,8 @@ from agent.validate import (
     pydantic_errors_compact,
     validate_claim,
 )
+from agent.text.normalize import find_span, normalize_for_match, quote_in_text
+from agent.text.proposition import proposition_problem
 
 SOURCE = (
     "## Findings\n\nThe study found that **reward hacking** generalises:\nmodels trained to game "

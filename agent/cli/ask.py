@@ -1,0 +1,72 @@
+"""`tracker ask`: natural-language questions for analysts.
+
+Light at start-up: no torch (the question is embedded by numpy MiniLM), chromadb only to open
+the index, langchain only when a configured model writes the answer.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Annotated
+
+import typer
+
+from agent.cli.common import (
+    BeliefsOpt,
+    HomeOpt,
+    JsonOpt,
+    LlmOpt,
+    app,
+    error_boundary,
+    print_json,
+    settings_for,
+)
+
+
+@app.command()
+@error_boundary
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in plain words.")],
+    k: Annotated[
+        int, typer.Option("-k", min=1, max=50, help="How many passages to cite (default 5).")
+    ] = 5,
+    json_out: JsonOpt = False,
+    home: HomeOpt = None,
+    beliefs: BeliefsOpt = None,
+    llm: LlmOpt = None,
+) -> None:
+    """Answer from the archive, its claims and beliefs, with checked citations.
+
+    Retrieval fuses source chunks and accepted claims found by MiniLM vectors (Chroma) and by
+    keywords (SQLite FTS5), plus the ledger of any belief the question names, by reciprocal rank
+    fusion (score = sum of 1/(60 + rank); the ledger counts 3x). Every quote shown is checked
+    against its source; failures are dropped and counted.
+
+    Exit 0 with an answer (possibly "nothing in the archive answers this"); 1 for an empty
+    question; 2 when there is no workspace or nothing has been processed into it yet.
+    """
+    from agent.ask.asker import Asker
+
+    answer = Asker(settings_for(home, beliefs, llm)).ask(question, k)
+    if json_out:
+        print_json(answer.as_json())
+        return
+    typer.echo(textwrap.fill(answer.answer, width=100))
+    for note in answer.notes:
+        typer.echo(f"note: {note}")
+    if answer.citations:
+        typer.echo("")
+    for c in answer.citations:
+        date = f", {c.date}" if c.date else ""
+        typer.echo(f"[{c.n}] {c.source}: {c.title or ''}{date}")
+        typer.echo(textwrap.fill(f'"{c.quote}"', width=100, initial_indent="    ",
+                                 subsequent_indent="    "))  # fmt: skip
+    if answer.beliefs:
+        typer.echo("")
+    for b in answer.beliefs:
+        lo, hi = b["interval"]
+        typer.echo(f"{b['id']} credence {b['credence']:.3f} ({lo:.2f}-{hi:.2f}): {b['statement']}")
+    if answer.dropped_citations:
+        typer.echo(
+            f"({answer.dropped_citations} citations dropped: quote not found in the cited source)"
+        )

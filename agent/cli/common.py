@@ -1,0 +1,112 @@
+"""What every `tracker` command shares: the typer app, the common options, the error boundary.
+
+Command modules (`agent.cli.process`, `agent.cli.audit`, ...) register on the one `app` defined here, so
+each family of commands can live in its own small module. This module imports only typer and our
+light configuration code: every command starts fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from agent import __version__
+from agent.config import Settings, debug_enabled, resolve_settings
+from agent.errors import TrackerError
+
+if TYPE_CHECKING:
+    from agent.workspace import Workspace
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Evidence-weighted belief tracker: archive -> claims -> credences, with an audit trail.",
+)
+
+HomeOpt = Annotated[
+    str | None,
+    typer.Option("--home", help="Workspace folder (default $TRACKER_HOME or ./.tracker)."),
+]
+BeliefsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--beliefs",
+        help="Belief register YAML (default $TRACKER_BELIEFS or the "
+        "workspace copy of the packaged register).",
+    ),
+]
+LlmOpt = Annotated[
+    str | None,
+    typer.Option("--llm", help="Model that proposes claims (default $TRACKER_LLM or offline)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document for scripts.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int) -> None:
+    typer.echo(f"tracker: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def error_boundary(func: F) -> F:
+    """Turn our errors into one line and an exit status; never show a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except TrackerError as exc:
+            fail(str(exc), exc.exit_code)
+        except BrokenPipeError:
+            # `tracker ... | head`: the reader left; say nothing more, like any Unix tool.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+            raise typer.Exit(0) from None
+        except KeyboardInterrupt:
+            fail("interrupted; work already committed is kept, the next run finishes the rest", 1)
+        except Exception as exc:
+            if debug_enabled():
+                raise
+            fail(f"unexpected {type(exc).__name__}: {exc} (set TRACKER_DEBUG=1 for a traceback)", 1)
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings_for(home: str | None, beliefs: str | None, llm: str | None) -> Settings:
+    return resolve_settings(home=home, beliefs=beliefs, llm=llm)
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"tracker {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = None,
+) -> None:
+    """Evidence-weighted belief tracker."""
+
+
+def open_ws(home: str | None, beliefs: str | None) -> Workspace:
+    from agent.workspace import open_workspace
+
+    return open_workspace(settings_for(home, beliefs, None))

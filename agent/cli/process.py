@@ -1,0 +1,104 @@
+"""`tracker process`: the curator's command, the only one that loads the heavy stack.
+
+The pipeline (and with it torch, chromadb and langchain) is imported inside the command, so
+`tracker --help` and the read commands never pay for it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agent.cli.common import (
+    BeliefsOpt,
+    HomeOpt,
+    JsonOpt,
+    LlmOpt,
+    app,
+    error_boundary,
+    print_json,
+    settings_for,
+)
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        bar = "#" * filled + "-" * (width - filled)
+        sys.stderr.write(f"\r[{bar}] {done}/{total} {label[:40]:<40}")
+        sys.stderr.flush()
+        if done == total:
+            sys.stderr.write("\n")
+
+
+@app.command()
+@error_boundary
+def process(
+    archives: Annotated[
+        list[Path] | None, typer.Argument(help="Archive folders or files (default ./archive).")
+    ] = None,
+    only_unprocessed: Annotated[
+        bool, typer.Option("--only-unprocessed", help="Only files whose status is unprocessed.")
+    ] = False,
+    no_write_back: Annotated[
+        bool, typer.Option("--no-write-back", help="Leave the source files untouched.")
+    ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            max=64,
+            help="Remote model calls in flight at once; results still land one source at a "
+            "time, in archive order, so credences are the same as with --jobs 1.",
+        ),
+    ] = 1,
+    json_out: JsonOpt = False,
+    home: HomeOpt = None,
+    beliefs: BeliefsOpt = None,
+    llm: LlmOpt = None,
+) -> None:
+    """Ingest new or changed sources: embed, extract claims, validate, update beliefs."""
+    from agent.extract.pipeline import ProcessOptions
+    from agent.extract.pipeline import process as run_process
+
+    settings = settings_for(home, beliefs, llm)
+    options = ProcessOptions(
+        archives=archives or [Path("archive")],
+        only_unprocessed=only_unprocessed,
+        write_back=not no_write_back,
+        jobs=jobs,
+    )
+    report = run_process(settings, options, progress=_ProgressBar())
+    for warning in report.warnings:
+        typer.echo(f"tracker: warning: {warning}", err=True)
+    for failure in report.failed:
+        typer.echo(f"tracker: failed: {failure['path']}: {failure['error']}", err=True)
+    if json_out:
+        print_json(report.as_json())
+    else:
+        typer.echo(
+            f"{report.sources_seen} sources seen: {report.processed} processed, "
+            f"{report.skipped} skipped ({len(report.duplicates)} duplicates), "
+            f"{len(report.failed)} failed"
+        )
+        codes = ", ".join(f"{c} {n}" for c, n in sorted(report.rejected_by_code.items()))
+        typer.echo(
+            f"claims: {report.claims_proposed} proposed, {report.claims_accepted} accepted, "
+            f"{report.claims_rejected} rejected" + (f" ({codes})" if codes else "")
+        )
+        typer.echo(report.calls.line())
+    if report.failed:
+        raise typer.Exit(1)

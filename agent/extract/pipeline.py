@@ -1,0 +1,411 @@
+"""`tracker process`: archive -> vector index -> model -> validator -> ledger -> write-back.
+
+One source is one unit of work: its model calls, claims, rejections, events and credences land in
+one SQLite transaction or not at all. Vector ids are deterministic, so whatever reached Chroma
+before a crash is simply overwritten by the next run. Write-back to the file happens after the
+commit and is remembered (`written_back`), so a run killed in between finishes it next time.
+
+What tracker has done is decided by its own records (the content hash), never by the status a file
+carries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agent.config import Settings, prepare_model_environment
+from agent.credences import store_credences
+from agent.errors import TrackerError
+from agent.extract.extraction import Extraction, Extractor, ProviderError
+from agent.extract.landing import DuplicateIndex, SourceLander, now_iso, source_text
+from agent.llm.policy import call_policy
+from agent.llm.pricing import price_table
+from agent.llm.prompt_blocks import BeliefView, beliefs_block, source_block
+from agent.llm.prompts import load_prompt
+from agent.llm.providers import check_model_spec, is_remote, make_chat_model
+from agent.llm.summary import CallSummary
+from agent.workspace import Workspace, open_workspace, process_lock
+from store.archive import Source, SourceWriteError, scan_archive, write_back
+from store.calls import record_failed_calls
+from store.chunking import chunk_text
+from store.chunks import replace_chunks
+from store.claims import live_claim_titles, superseded_claim_ids
+from store.database import write_transaction
+from store.ledger import supersede_source
+from store.reply_cache import ReplyCache
+from store.sources import (
+    DONE_STATUSES,
+    known_sources,
+    mark_written_back,
+    source_row,
+    upsert_source,
+    write_back_record,
+)
+
+
+@dataclass
+class ProcessOptions:
+    archives: Sequence[Path]
+    only_unprocessed: bool = False
+    write_back: bool = True
+    jobs: int = 1
+
+
+@dataclass
+class ProcessReport:
+    """The numbers `process --json` prints; the identities of the contract hold by construction."""
+
+    sources_seen: int = 0
+    processed: int = 0
+    skipped: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+    claims_proposed: int = 0
+    claims_accepted: int = 0
+    claims_rejected: int = 0
+    duplicates: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rejected_by_code: dict[str, int] = field(default_factory=dict)
+    calls: CallSummary = field(default_factory=lambda: CallSummary("offline"))
+
+    def as_json(self) -> dict[str, Any]:
+        """The contract's shape, plus `duplicates`, `warnings` and `model_calls`."""
+        data = asdict(self)
+        del data["rejected_by_code"], data["calls"]
+        data["model_calls"] = self.calls.as_json()
+        return data
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def extract_prompt_values(source: Source, beliefs_text: str) -> dict[str, str]:
+    """Everything `prompts/extract.md` is filled with (a test checks the names match).
+
+    The prompt is a function of the template, the register and the source alone, never of what
+    other sources yielded: so the reply cache hits on any re-run, `replay:FILE` reproduces a run
+    in a fresh workspace, and neither processing order nor `--jobs` changes what a model is asked.
+    """
+    return {
+        "beliefs_block": beliefs_text,
+        "source_block": source_block(source.id, source.title, source_text(source)),
+        "domain": source.domain or "ai-alignment",
+    }
+
+
+def process(
+    settings: Settings,
+    options: ProcessOptions,
+    embedder_factory: Callable[[], Any] | None = None,
+    progress: Progress | None = None,
+) -> ProcessReport:
+    """Run one `tracker process` over the given archives and return its report."""
+    check_model_spec(settings.llm, settings)
+    workspace = open_workspace(settings)
+    with process_lock(settings.lock_path):
+        return _Run(workspace, options, embedder_factory, progress).run()
+
+
+def reland(
+    settings: Settings,
+    items: Sequence[tuple[Source, Extraction]],
+    embedder_factory: Callable[[], Any] | None = None,
+) -> ProcessReport:
+    """Land extractions made earlier again (`revalidate --apply`), no model involved.
+
+    The same path as a fresh extraction: one transaction per source, old records superseded,
+    new events appended, the vector index and the file's frontmatter brought up to date.
+    """
+    workspace = open_workspace(settings)
+    with process_lock(settings.lock_path):
+        run = _Run(workspace, ProcessOptions(archives=[]), embedder_factory, None)
+        duplicates = run._duplicate_index()
+        for source, extraction in items:
+            run._land(source, extraction, duplicates)
+        return run.report
+
+
+class _Run:
+    def __init__(
+        self,
+        ws: Workspace,
+        options: ProcessOptions,
+        embedder_factory: Callable[[], Any] | None,
+        progress: Progress | None,
+    ) -> None:
+        self.ws = ws
+        self.db = ws.db
+        self.options = options
+        self.report = ProcessReport(calls=CallSummary(ws.settings.llm))
+        self.embedder_factory = embedder_factory
+        self.progress = progress
+        self._embedder: Any = None
+        self._index: Any = None
+        self._beliefs_text: str | None = None
+
+    # -- lazily built heavy parts -------------------------------------------------------------
+    @property
+    def embedder(self) -> Any:
+        if self._embedder is None:
+            if self.embedder_factory is not None:
+                self._embedder = self.embedder_factory()
+            else:
+                from store.embedder import MiniLMEmbedder
+
+                prepare_model_environment()
+                self._embedder = MiniLMEmbedder()
+        return self._embedder
+
+    @property
+    def index(self) -> Any:
+        if self._index is None:
+            from store.vectors import VectorIndex
+
+            settings = self.ws.settings
+            self._index = VectorIndex.open(
+                settings.chroma_path, settings.chroma_url, self.embedder.name
+            )
+        return self._index
+
+    # -- the run --------------------------------------------------------------------------------
+    def run(self) -> ProcessReport:
+        scan = scan_archive(self.options.archives)
+        self.report.warnings.extend(scan.warnings)
+        for failure in scan.failures:
+            self.report.failed.append({"path": str(failure.path), "error": failure.error})
+        todo = self._classify(scan.sources)
+        for source in todo:
+            self.report.warnings.extend(f"{source.path}: {problem}" for problem in source.problems)
+        self.report.sources_seen = (
+            self.report.processed + self.report.skipped + len(self.report.failed) + len(todo)
+        )
+        if todo:
+            self._embed_chunks(todo)
+            duplicates = self._duplicate_index()
+            self._process_all(todo, duplicates)
+        return self.report
+
+    def _classify(self, sources: list[Source]) -> list[Source]:
+        """Split sources into skipped (known content), duplicates, and work to do."""
+        known: dict[str, tuple[str, str]] = {}
+        by_hash: dict[str, str] = {}  # content hash -> the id that first finished it
+        for source_id, sha256, status in known_sources(self.db):
+            known[source_id] = (sha256, status)
+            if status in DONE_STATUSES:
+                by_hash.setdefault(sha256, source_id)
+        todo: list[Source] = []
+        batch_hashes: dict[str, Source] = {}
+        for source in sources:
+            if self.options.only_unprocessed and not source.is_unprocessed():
+                continue
+            previous = known.get(source.id)
+            if previous and previous[0] == source.content_hash and previous[1] in DONE_STATUSES:
+                self.report.skipped += 1
+                self._finish_write_back(source)
+                continue
+            first_id = by_hash.get(source.content_hash)
+            first_in_batch = batch_hashes.get(source.content_hash)
+            if (first_id and first_id != source.id) or first_in_batch is not None:
+                same_as = first_in_batch.id if first_in_batch is not None else first_id
+                self._record_duplicate(source, str(same_as))
+                continue
+            batch_hashes[source.content_hash] = source
+            todo.append(source)
+        return todo
+
+    def _record_duplicate(self, source: Source, same_as: str) -> None:
+        """Count a copy once; if this id held other content before, that evidence is retired."""
+        self.report.skipped += 1
+        self.report.duplicates.append({"path": str(source.path), "same_as": same_as})
+        self.report.warnings.append(
+            f"{source.path}: same content as source {same_as}; counted once"
+        )
+        now = now_iso()
+        with write_transaction(self.db):
+            if supersede_source(self.db, source.id, source.content_hash, now):
+                store_credences(self.db, self.ws.register, self.ws.rule, now, source.id)
+            upsert_source(
+                self.db,
+                source_row(source, status="duplicate", duplicate_of=same_as, processed_at=now),
+            )
+
+    def _embed_chunks(self, todo: list[Source]) -> None:
+        """Embed every new source's chunks in one batch (the model is fastest that way)."""
+        per_source = [(source, chunk_text(source_text(source))) for source in todo]
+        texts = [chunk.text for _, chunks in per_source for chunk in chunks]
+        vectors = self.embedder.embed(texts)
+        offset = 0
+        for source, chunks in per_source:
+            block = vectors[offset : offset + len(chunks)]
+            offset += len(chunks)
+            self.index.replace_source_chunks(source.id, source.content_hash, chunks, block)
+            replace_chunks(self.db, source.id, source.content_hash, chunks)
+
+    def _duplicate_index(self) -> DuplicateIndex:
+        """Live accepted claims with their title vectors (the embedder caches repeats)."""
+        rows = live_claim_titles(self.db)
+        ids = [r[0] for r in rows]
+        vectors = np.zeros((0, 0), dtype=np.float32)
+        if ids:
+            vectors = self.embedder.embed([r[1] for r in rows])
+            # Chroma may lag the database after a crash between commit and upsert: resync it.
+            self.index.add_claims(ids, [r[1] for r in rows], [r[2] for r in rows], vectors)
+        return DuplicateIndex(self.embedder, ids, [r[2] for r in rows], vectors)
+
+    def _process_all(self, todo: list[Source], duplicates: DuplicateIndex) -> None:
+        """Extract `jobs` sources at a time; land them one by one, in archive order.
+
+        Workers only talk to the model (and the reply cache); every database write of a source
+        happens here, in the main thread, in the same order as with `--jobs 1`. Prompts are all
+        rendered before the first call from the source and the register alone, so no source's
+        prompt, and so its reply, depends on how fast other sources came back.
+        """
+        settings = self.ws.settings
+        policy = call_policy(settings)
+        prices = price_table(settings)
+        template = load_prompt("extract", settings.prompts_dir)
+        remote = is_remote(settings.llm)
+        cache = ReplyCache(settings.database_path) if remote else None
+        extractor = Extractor(
+            make_chat_model(settings.llm, self.embedder, settings),
+            settings.llm,
+            template,
+            policy,
+            cache,
+            prices,
+            secrets=settings.secret_values,
+        )
+        self.report.calls.prices_path = str(prices.path)
+        prompts = [template.render(**self._prompt_values(source)) for source in todo]
+        jobs = max(1, self.options.jobs) if remote else 1
+        outcomes = _extract_in_order(extractor, prompts, jobs)
+        try:
+            for number, (source, outcome) in enumerate(zip(todo, outcomes, strict=True), 1):
+                if self.progress:
+                    self.progress(number, len(todo), source.id)
+                self._take(source, outcome, duplicates)
+        finally:
+            outcomes.close()  # on an interrupt: cancel calls not started, wait for the rest
+            if cache is not None:
+                cache.close()
+
+    def _prompt_values(self, source: Source) -> dict[str, str]:
+        if self._beliefs_text is None:
+            views = [
+                BeliefView(b.id, b.statement, b.disconfirmation) for b in self.ws.register.beliefs
+            ]
+            self._beliefs_text = beliefs_block(views)
+        return extract_prompt_values(source, self._beliefs_text)
+
+    def _take(
+        self, source: Source, outcome: Extraction | ProviderError, duplicates: DuplicateIndex
+    ) -> None:
+        self.report.calls.add(outcome.calls)
+        if isinstance(outcome, ProviderError):
+            record_failed_calls(
+                self.db, source.id, source.content_hash, outcome.calls, now_iso()
+            )
+            self._record_failure(source, str(outcome))
+            return
+        try:
+            self._land(source, outcome, duplicates)
+        except TrackerError as exc:
+            self._record_failure(source, str(exc))
+
+    def _record_failure(self, source: Source, error: str) -> None:
+        self.report.failed.append({"path": str(source.path), "error": error})
+
+    # -- one source, one transaction ---------------------------------------------------------
+    def _land(self, source: Source, extraction: Extraction, duplicates: DuplicateIndex) -> None:
+        landing = self._lander(duplicates).land(source, extraction)
+        report = self.report
+        report.processed += 1
+        report.claims_proposed += landing.proposed
+        report.claims_accepted += len(landing.accepted)
+        report.claims_rejected += landing.rejected
+        for code in landing.codes:
+            report.rejected_by_code[code] = report.rejected_by_code.get(code, 0) + 1
+        for cid, _, vector in landing.accepted:
+            duplicates.add(cid, source.id, vector)
+        if landing.accepted:
+            self.index.add_claims(
+                [cid for cid, _, _ in landing.accepted],
+                [claim.title for _, claim, _ in landing.accepted],
+                [source.id] * len(landing.accepted),
+                np.stack([vector for _, _, vector in landing.accepted]),
+            )
+        live = {cid for cid, _, _ in landing.accepted}
+        stale = superseded_claim_ids(self.db, source.id)
+        self.index.remove_claims([cid for cid in stale if cid not in live])
+        self._finish_write_back(source)
+
+    def _lander(self, duplicates: DuplicateIndex) -> SourceLander:
+        return SourceLander(
+            self.db,
+            self.ws.register,
+            self.ws.rule,
+            self.ws.settings.llm,
+            self.embedder,
+            duplicates,
+        )
+
+    # -- write-back ----------------------------------------------------------------------------
+    def _finish_write_back(self, source: Source) -> None:
+        """Write tracker's status into the file once, after the work is committed."""
+        if not self.options.write_back:
+            return
+        record = write_back_record(self.db, source.id)
+        if (
+            record is None
+            or record.written_back
+            or record.status not in DONE_STATUSES
+            or record.sha256 != source.content_hash
+        ):
+            return
+        updates = {
+            "status": record.status,
+            "processed_by": self.ws.register.agent,
+            "processed_date": str(record.processed_at)[:10],
+            "claims_extracted": record.claims_extracted,
+            "extraction_model": record.extraction_model,
+            "extraction_notes": record.extraction_notes,
+        }
+        try:
+            write_back(source, updates)
+        except SourceWriteError as exc:
+            self.report.warnings.append(str(exc))
+            return
+        mark_written_back(self.db, source.id)
+
+
+def _extract_in_order(
+    extractor: Extractor, prompts: list[str], jobs: int
+) -> Iterator[Extraction | ProviderError]:
+    """Each prompt's extraction (or provider failure), yielded in prompt order.
+
+    With `jobs > 1` up to `jobs` calls are in flight while the caller lands earlier results. If
+    the caller stops early (an interrupt), calls not yet started are cancelled.
+    """
+
+    def one(prompt: str) -> Extraction | ProviderError:
+        try:
+            return extractor.extract(prompt)
+        except ProviderError as exc:
+            return exc
+
+    if jobs == 1:
+        for prompt in prompts:
+            yield one(prompt)
+        return
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="tracker-model")
+    try:
+        futures = [pool.submit(one, prompt) for prompt in prompts]
+        for future in futures:
+            yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,58 @@
+"""Loading and rendering the prompt templates in `prompts/`.
+
+Templates use `$name` placeholders (string.Template) so the JSON examples inside them need no
+escaping. Each template's sha256 is recorded with every model call, so an auditor can tell which
+wording produced which reply. The templates ship inside the package (`prompts/`, found with
+importlib.resources, so a wheel install works anywhere); TRACKER_PROMPTS may point elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from agent.errors import ConfigError
+
+
+def packaged_prompts() -> Traversable:
+    """The folder of packaged templates (the `prompts` package)."""
+    return resources.files("prompts")
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    name: str
+    text: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def variables(self) -> set[str]:
+        """The placeholder names the template uses (a test checks the code passes exactly these)."""
+        names = set()
+        for match in string.Template.pattern.finditer(self.text):
+            name = match.group("named") or match.group("braced")
+            if name:
+                names.add(name)
+        return names
+
+    def render(self, **values: str) -> str:
+        missing = self.variables - values.keys()
+        if missing:
+            raise ConfigError(f"prompt {self.name}: no value for {', '.join(sorted(missing))}")
+        return string.Template(self.text).substitute(values)
+
+
+def load_prompt(name: str, directory: Path | None = None) -> PromptTemplate:
+    """Template `name`, from `directory` (Settings.prompts_dir) or the packaged ones."""
+    path = (directory if directory is not None else packaged_prompts()) / f"{name}.md"
+    try:
+        return PromptTemplate(name, path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read prompt template {path}: {exc.strerror}") from exc

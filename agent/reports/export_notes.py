@@ -1,0 +1,260 @@
+"""`tracker export DIR`: accepted claims as notes in the knowledge base's own claim format.
+
+The curators' notes are markdown files with frontmatter (`type: claim`, `domain`, `description`,
+`confidence`, `source`, `created`) and a body that argues the claim. Exporting in that format lets
+a curator review tracker's claims where they review their own. Links are ordinary relative
+markdown links so the files read well in any viewer. tracker marks its files (`exported_by:
+tracker`) and overwrites only those; a file of the same name written by someone else is reported
+and left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlite_utils import Database
+
+from agent.credences import belief_rows
+from beliefs.register import Register
+from beliefs.rule import RuleSettings, level_for
+from store.claims import live_claims_with_sources, stances_by_claim
+from store.ledger import live_notes
+
+MARKER = "exported_by"
+STANCE_ORDER = {"supports": 0, "challenges": 1, "complicates": 2}
+SLUG_WORDS = 12
+
+
+@dataclass
+class ExportResult:
+    directory: Path
+    files: list[str] = field(default_factory=list)
+    claims: int = 0
+    refused: list[dict[str, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "dir": str(self.directory),
+            "claims": self.claims,
+            "files": self.files,
+            "refused": self.refused,
+            "removed": self.removed,
+        }
+
+
+def slug(title: str, claim_id: str) -> str:
+    """File stem: the title's first words, plus the claim id so it is unique and stable."""
+    words = re.findall(r"[a-z0-9]+", title.casefold())[:SLUG_WORDS]
+    return "-".join([*words, claim_id.lower()])
+
+
+def _frontmatter(data: dict[str, Any]) -> str:
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10_000)
+    return f"---\n{text}---\n"
+
+
+def _is_ours(path: Path) -> bool:
+    try:
+        head = path.read_text(encoding="utf-8")[:4000]
+    except (OSError, UnicodeDecodeError):
+        return False
+    return f"\n{MARKER}: tracker\n" in head
+
+
+def _write(path: Path, text: str, result: ExportResult, root: Path) -> None:
+    if path.exists() and not _is_ours(path):
+        result.refused.append({"path": str(path), "error": "exists and was not written by tracker"})
+        return
+    path.write_text(text, encoding="utf-8")
+    result.files.append(str(path.relative_to(root)))
+
+
+def _claims(db: Database) -> list[dict[str, Any]]:
+    stances = stances_by_claim(db)
+    claims = []
+    for r in live_claims_with_sources(db):
+        frontmatter = r["source_frontmatter"]
+        claims.append(
+            {
+                "id": r["id"],
+                "title": r["title"],
+                "description": r["description"],
+                "confidence": r["confidence"],
+                "domain": r["domain"],
+                "quotes": r["quotes"],
+                "created": _day(r["created_at"]),
+                "model": r["model"],
+                "source": r["source"],
+                "source_title": r["source_title"] or r["source"],
+                "source_date": r["source_date"],
+                "source_url": frontmatter.get("url") or frontmatter.get("source"),
+                "source_author": _author(frontmatter.get("author")),
+                "secondary_domains": _strings(frontmatter.get("secondary_domains")),
+                "beliefs": stances.get(r["id"], []),
+                "file": f"{slug(r['title'], r['id'])}.md",
+            }
+        )
+    return claims
+
+
+def _day(value: Any) -> dt.date | str:
+    """A YAML date (unquoted, as the curators write `created: 2026-02-17`) when it is one."""
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+
+
+def _author(value: Any) -> str | None:
+    """The knowledge base cites "Tomasev et al"; a long author list is shortened the same way."""
+    names = value if isinstance(value, list) else str(value or "").split(",")
+    names = [str(n).strip() for n in names if str(n).strip()]
+    if not names:
+        return None
+    return f"{names[0]} et al" if len(names) > 2 else ", ".join(names)
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in value if isinstance(v, str | int)] if isinstance(value, list) else []
+
+
+def _link_text(text: str) -> str:
+    """Square brackets would end a markdown link's text early."""
+    return text.replace("[", "\\[").replace("]", "\\]")
+
+
+def _url(url: str) -> str:
+    """A link target every viewer reads: no spaces or parentheses left bare."""
+    return str(url).strip().replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def claim_note(claim: dict[str, Any], register: Register) -> str:
+    source_line = claim["source_title"]
+    if claim["source_author"]:
+        source_line = f"{claim['source_author']}, {source_line}"
+    if claim["source_date"]:
+        source_line += f" ({claim['source_date']})"
+    meta: dict[str, Any] = {
+        "type": "claim",
+        "domain": claim["domain"],
+        "description": claim["description"],
+        "confidence": claim["confidence"],
+        "source": source_line,
+        "created": claim["created"],
+    }
+    if claim["secondary_domains"]:
+        meta["secondary_domains"] = claim["secondary_domains"]
+    meta |= {
+        "source_id": claim["source"],
+        "source_url": claim["source_url"],
+        "beliefs": [b for b, _, _ in claim["beliefs"]],
+        "extraction_model": claim["model"],
+        "tracker_id": claim["id"],
+        MARKER: "tracker",
+    }
+    link = (
+        f"[{_link_text(claim['source_title'])}]({_url(claim['source_url'])})"
+        if claim["source_url"]
+        else (claim["source_title"])
+    )
+    lines = [f"# {claim['title']}", "", claim["description"], "", "## Evidence", ""]
+    for quote in claim["quotes"]:
+        lines += [f"> {' '.join(quote.split())}", ""]
+    lines += [f"From {link}, source `{claim['source']}`.", "", "## Beliefs it bears on", ""]
+    for belief_id, stance, rationale in claim["beliefs"]:
+        belief = register.get(belief_id)
+        statement = f" ({belief.statement})" if belief else ""
+        reason = f": {rationale}" if rationale else ""
+        lines.append(f"- **{belief_id}** {stance}{reason}{statement}")
+    if not claim["beliefs"]:
+        lines.append("- none named")
+    lines += ["", "---", "", "Relevant Notes:", "- [beliefs](../beliefs.md)", ""]
+    return _frontmatter(meta) + "\n" + "\n".join(lines)
+
+
+def _note_line(
+    claim: dict[str, Any] | None, belief: str, source: str, stance: str, note: str
+) -> str:
+    """One challenge or complication: the claim linked, and the model's rationale.
+
+    The ledger's note also repeats the belief and its disconfirmation target, which beliefs.md
+    states once per belief; only a note whose claim is no longer exported is shown whole.
+    """
+    if claim is None:
+        return f"- {note}"
+    rationale = next((r for b, _, r in claim["beliefs"] if b == belief and r), "")
+    line = f"- {stance}, from `{source}`: [{_link_text(claim['title'])}](claims/{claim['file']})"
+    return line + (f". Rationale: {rationale}" if rationale else "")
+
+
+def beliefs_note(
+    db: Database, register: Register, rule: RuleSettings, claims: list[dict[str, Any]]
+) -> str:
+    by_belief: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for claim in claims:
+        for belief_id, stance, _ in claim["beliefs"]:
+            by_belief.setdefault(belief_id, []).append((stance, claim))
+    by_id = {claim["id"]: claim for claim in claims}
+    notes: dict[str, list[str]] = {}
+    for belief, claim_id, source, stance, note in live_notes(db):
+        notes.setdefault(belief, []).append(
+            _note_line(by_id.get(claim_id), belief, source, stance, note)
+        )
+    lines = [
+        _frontmatter({"type": "beliefs", "agent": register.agent, MARKER: "tracker"}),
+        f"# Beliefs of {register.agent}",
+        "",
+        "Credences from tracker's evidence ledger (`tracker beliefs --explain` gives the rule).",
+    ]
+    for row in belief_rows(db, register, rule):
+        lo, hi = row["interval"]
+        lines += [
+            "",
+            f"## {row['id']}: {row['statement']}",
+            "",
+            f"- credence **{row['credence']:.3f}** (90% interval {lo:.3f} to {hi:.3f}; prior "
+            f"{row['prior']:g}); level by credence: {level_for(row['credence'])} (register: "
+            f"{row['level']})",
+            f"- live evidence: {row['evidence']} events, {row['disconfirming']} disconfirming",
+            "",
+            "### Grounding claims",
+            "",
+        ]
+        grounding = sorted(
+            by_belief.get(row["id"], []),
+            key=lambda sc: (STANCE_ORDER.get(sc[0], 9), sc[1]["title"].casefold()),
+        )
+        lines += [
+            f"- {stance}: [{_link_text(claim['title'])}](claims/{claim['file']})"
+            for stance, claim in grounding
+        ] or ["- none yet"]
+        belief = register.get(row["id"])
+        if belief is not None:
+            lines += ["", "### What would disconfirm it", "", f"> {belief.disconfirmation}"]
+        lines += ["", "### Disconfirmation notes", ""]
+        lines += notes.get(row["id"], []) or ["- none yet"]
+    return "\n".join(lines) + "\n"
+
+
+def export_notes(
+    db: Database, register: Register, rule: RuleSettings, directory: Path
+) -> ExportResult:
+    result = ExportResult(directory)
+    (directory / "claims").mkdir(parents=True, exist_ok=True)
+    claims = _claims(db)
+    for claim in claims:
+        _write(directory / "claims" / claim["file"], claim_note(claim, register), result, directory)
+    result.claims = len(claims) - sum(1 for r in result.refused if "/claims/" in r["path"])
+    written = {claim["file"] for claim in claims}
+    for old in sorted((directory / "claims").glob("*.md")):
+        if old.name not in written and _is_ours(old):
+            old.unlink()  # a claim since superseded: its note would now mislead
+            result.removed.append(str(old.relative_to(directory)))
+    _write(directory / "beliefs.md", beliefs_note(db, register, rule, claims), result, directory)
+    return result

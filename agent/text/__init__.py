@@ -1,0 +1,2 @@
+"""Pure text judgements shared by extraction, the offline model and `ask`: quote normalisation
+and the proposition check."""
