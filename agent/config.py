@@ -38,7 +38,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("home", "TRACKER_HOME", "workspace folder: tracker.db, chroma/, beliefs.yaml"),
     Variable("beliefs_path", "TRACKER_BELIEFS", "belief register file (YAML)"),
     Variable("llm", "TRACKER_LLM", "model that proposes claims and writes answers"),
-    Variable("chroma_url", "TRACKER_CHROMA_URL", "Chroma server to use instead of the embedded index"),
+    Variable(
+        "chroma_url", "TRACKER_CHROMA_URL", "Chroma server to use instead of the embedded index"
+    ),
     Variable("source_cap", "TRACKER_SOURCE_CAP", "most one source may move one belief (<= 0.1)"),
     Variable("llm_timeout", "TRACKER_LLM_TIMEOUT", "seconds one model request may take"),
     Variable("llm_retries", "TRACKER_LLM_RETRIES", "retries after a provider fault"),
@@ -136,9 +138,7 @@ class Settings:
         return replace(self, llm=llm, origins={**self.origins, "llm": "flag"})
 
 
-def _pick(
-    flag: str | None, field_name: str, environ: Mapping[str, str]
-) -> tuple[str | None, str]:
+def _pick(flag: str | None, field_name: str, environ: Mapping[str, str]) -> tuple[str | None, str]:
     if flag is not None and flag != "":
         return flag, "flag"
     value = environ.get(_BY_FIELD[field_name].env)

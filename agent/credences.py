@@ -18,9 +18,7 @@ from store import ledger
 
 def recompute_credences(db: Database, register: Register, rule: RuleSettings) -> dict[str, float]:
     """Credence of every register belief from its live events."""
-    return {
-        b.id: credence(b.prior, ledger.live_evidence(db, b.id), rule) for b in register.beliefs
-    }
+    return {b.id: credence(b.prior, ledger.live_evidence(db, b.id), rule) for b in register.beliefs}
 
 
 def store_credences(

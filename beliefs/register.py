@@ -117,7 +117,9 @@ def _belief(item: Any, index: int, origin: str, seen: dict[str, str]) -> Belief:
         known = ", ".join(_REQUIRED_KEYS)
         raise register_error(origin, f"unknown key {unknown[0]!r} (known: {known})", entry)
     if not isinstance(raw_id, str) or not raw_id.strip() or len(raw_id.split()) != 1:
-        raise register_error(origin, f"id must be a short string without spaces, got {raw_id!r}", entry)
+        raise register_error(
+            origin, f"id must be a short string without spaces, got {raw_id!r}", entry
+        )
     belief_id = raw_id.strip()
     # Ids differing only in case would be confused by a model writing "b4" for "B4".
     folded = belief_id.casefold()
@@ -126,7 +128,9 @@ def _belief(item: Any, index: int, origin: str, seen: dict[str, str]) -> Belief:
     seen[folded] = belief_id
     level = item["level"]
     if level not in LEVELS:
-        raise register_error(origin, f"unknown level {level!r} (expected one of {', '.join(LEVELS)})", entry)
+        raise register_error(
+            origin, f"unknown level {level!r} (expected one of {', '.join(LEVELS)})", entry
+        )
     return Belief(
         id=belief_id,
         statement=_text(item["statement"], "statement", origin, entry),
@@ -143,10 +147,14 @@ def parse_register(text: str, origin: str) -> Register:
     except yaml.YAMLError as exc:
         raise register_error(origin, _yaml_problem(exc)) from exc
     if not isinstance(data, dict):
-        raise register_error(origin, f"not a mapping with 'agent' and 'beliefs' (got {type(data).__name__})")
+        raise register_error(
+            origin, f"not a mapping with 'agent' and 'beliefs' (got {type(data).__name__})"
+        )
     unknown = sorted(str(key) for key in data if key not in _TOP_KEYS)
     if unknown:
-        raise register_error(origin, f"unknown top-level key {unknown[0]!r} (known: agent, beliefs)")
+        raise register_error(
+            origin, f"unknown top-level key {unknown[0]!r} (known: agent, beliefs)"
+        )
     agent = data.get("agent")
     if not isinstance(agent, str) or not agent.strip():
         raise register_error(origin, f"'agent' must be a non-empty string, got {agent!r}")

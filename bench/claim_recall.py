@@ -42,21 +42,37 @@ REGISTER = Path(__file__).resolve().parents[1] / "beliefs" / "default_register.y
 
 # Used only when the packaged register does not exist yet: the five beliefs in our own words.
 FALLBACK_BELIEFS = [
-    BeliefView("B1", "Aligning AI is humanity's most important unsolved problem and gets far too "
-               "little attention", "Labs spend about as much on safety as on capabilities, or "
-               "governance keeps up with advancing capability"),
-    BeliefView("B2", "Alignment is mainly a coordination problem among labs, states and deployers "
-               "rather than a purely technical one", "Evidence that failure from many competing "
-               "systems is only theoretical and a technical fix suffices"),
-    BeliefView("B3", "Alignment has to be an ongoing process because values and contexts change; "
-               "specifying values once at training time is fragile", "Values fixed at training "
-               "time stay aligned as deployment contexts change"),
-    BeliefView("B4", "Verifying AI outputs gets harder faster than AI capability grows, so "
-               "oversight weakens exactly when it matters most", "Oversight and verification "
-               "methods scale as well as or better than AI capability"),
-    BeliefView("B5", "A collective, distributed path to superintelligence best preserves human "
-               "agency", "Monolithic systems preserve agency as well, or collective systems cannot "
-               "be built in time"),
+    BeliefView(
+        "B1",
+        "Aligning AI is humanity's most important unsolved problem and gets far too "
+        "little attention",
+        "Labs spend about as much on safety as on capabilities, or "
+        "governance keeps up with advancing capability",
+    ),
+    BeliefView(
+        "B2",
+        "Alignment is mainly a coordination problem among labs, states and deployers "
+        "rather than a purely technical one",
+        "Evidence that failure from many competing "
+        "systems is only theoretical and a technical fix suffices",
+    ),
+    BeliefView(
+        "B3",
+        "Alignment has to be an ongoing process because values and contexts change; "
+        "specifying values once at training time is fragile",
+        "Values fixed at training time stay aligned as deployment contexts change",
+    ),
+    BeliefView(
+        "B4",
+        "Verifying AI outputs gets harder faster than AI capability grows, so "
+        "oversight weakens exactly when it matters most",
+        "Oversight and verification methods scale as well as or better than AI capability",
+    ),
+    BeliefView(
+        "B5",
+        "A collective, distributed path to superintelligence best preserves human agency",
+        "Monolithic systems preserve agency as well, or collective systems cannot be built in time",
+    ),
 ]
 
 
@@ -130,8 +146,12 @@ def run(corpus: Path, settings: ProposerSettings, show: bool, repeats: int = 2) 
         embedder.embed(["warm up"])  # model load time is not proposing time
         started = time.perf_counter()
         for stem, title, body, meta in corpus_rows:
-            results[stem] = (propose(title, body, beliefs, embedder, settings), body, title,
-                             curated_claims(meta))
+            results[stem] = (
+                propose(title, body, beliefs, embedder, settings),
+                body,
+                title,
+                curated_claims(meta),
+            )
         propose_times.append(time.perf_counter() - started)
         baseline = MiniLMEmbedder()
         baseline.embed(["warm up"])
@@ -163,13 +183,23 @@ def run(corpus: Path, settings: ProposerSettings, show: bool, repeats: int = 2) 
         got_title = int((best_title >= THRESHOLD).sum())
         got_any = int((best_any >= THRESHOLD).sum())
         got_oracle = int((best_oracle >= THRESHOLD).sum())
-        hits_title, hits_any, hits_oracle = hits_title + got_title, hits_any + got_any, \
-            hits_oracle + got_oracle
+        hits_title, hits_any, hits_oracle = (
+            hits_title + got_title,
+            hits_any + got_any,
+            hits_oracle + got_oracle,
+        )
         total += len(curated)
-        per_source.append({"source": stem, "curated": len(curated), "proposed": len(titles),
-                           "recalled_title": got_title, "recalled_title_or_quote": got_any,
-                           "oracle": got_oracle,
-                           "best_cosines": [round(float(x), 3) for x in best_title]})
+        per_source.append(
+            {
+                "source": stem,
+                "curated": len(curated),
+                "proposed": len(titles),
+                "recalled_title": got_title,
+                "recalled_title_or_quote": got_any,
+                "oracle": got_oracle,
+                "best_cosines": [round(float(x), 3) for x in best_title],
+            }
+        )
         if show:
             for claim, cos in zip(curated, best_title, strict=True):
                 print(f"  {'HIT ' if cos >= THRESHOLD else 'miss'} {cos:.2f} curated: {claim}")
@@ -222,20 +252,28 @@ def main() -> None:
     if args.json:
         print(json.dumps(report, indent=2))
         return
-    print(f"\ncurated claims: {report['curated_claims']} in {report['curated_sources']} sources "
-          f"(cosine >= {THRESHOLD}, MiniLM); beliefs: {report['beliefs']}")
+    print(
+        f"\ncurated claims: {report['curated_claims']} in {report['curated_sources']} sources "
+        f"(cosine >= {THRESHOLD}, MiniLM); beliefs: {report['beliefs']}"
+    )
     for row in report["per_source"]:
-        print(f"  {row['source'][:58]:58} {row['recalled_title']}/{row['curated']} title, "
-              f"{row['recalled_title_or_quote']}/{row['curated']} title|quote, "
-              f"oracle {row['oracle']}, proposed {row['proposed']}")
+        print(
+            f"  {row['source'][:58]:58} {row['recalled_title']}/{row['curated']} title, "
+            f"{row['recalled_title_or_quote']}/{row['curated']} title|quote, "
+            f"oracle {row['oracle']}, proposed {row['proposed']}"
+        )
     print(f"recall (title):          {report['recall_title']:.1%}")
     print(f"recall (title or quote): {report['recall_title_or_quote']:.1%}")
     print(f"oracle (best candidate): {report['oracle_best_sentence']:.1%}")
-    print(f"claims per source over {report['sources']} files: "
-          f"mean {report['claims_per_source_mean']:.2f}, max {report['claims_per_source_max']}")
+    print(
+        f"claims per source over {report['sources']} files: "
+        f"mean {report['claims_per_source_mean']:.2f}, max {report['claims_per_source_max']}"
+    )
     ratio = report["propose_seconds"] / max(report["embed_archive_seconds"], 1e-9)
-    print(f"time: propose {report['propose_seconds']}s vs embedding the archive once "
-          f"{report['embed_archive_seconds']}s (ratio {ratio:.2f}; best of 2 alternating runs)")
+    print(
+        f"time: propose {report['propose_seconds']}s vs embedding the archive once "
+        f"{report['embed_archive_seconds']}s (ratio {ratio:.2f}; best of 2 alternating runs)"
+    )
 
 
 if __name__ == "__main__":

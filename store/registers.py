@@ -57,5 +57,7 @@ def ensure_register(path: Path) -> Path:
             if os.path.exists(tmp):
                 os.unlink(tmp)
     except OSError as exc:
-        raise register_error(str(path), f"cannot create belief register: {exc.strerror or exc}") from exc
+        raise register_error(
+            str(path), f"cannot create belief register: {exc.strerror or exc}"
+        ) from exc
     return path

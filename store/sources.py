@@ -70,7 +70,9 @@ def write_back_record(db: Database, source_id: str) -> WriteBack | None:
     ).fetchone()
     if row is None:
         return None
-    return WriteBack(row[0], json.loads(row[1] or "[]"), row[2], row[3], row[4], bool(row[5]), row[6])
+    return WriteBack(
+        row[0], json.loads(row[1] or "[]"), row[2], row[3], row[4], bool(row[5]), row[6]
+    )
 
 
 def mark_written_back(db: Database, source_id: str) -> None:

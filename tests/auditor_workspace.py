@@ -111,7 +111,9 @@ def build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     register.write_text(REGISTER)
     monkeypatch.setenv("TRACKER_BELIEFS", str(register))
     model = FakeListChatModel(responses=[json.dumps(r) for r in REPLIES])
-    monkeypatch.setattr(agent.extract.pipeline, "make_chat_model", lambda spec, e, policy=None: model)
+    monkeypatch.setattr(
+        agent.extract.pipeline, "make_chat_model", lambda spec, e, policy=None: model
+    )
     from agent.config import resolve_settings
     from agent.extract.pipeline import ProcessOptions, process
 

@@ -34,12 +34,21 @@ from tests.conftest import require_corpus
 from tests.doubles import HashingEmbedder
 
 BELIEFS = [
-    BeliefView("B1", "AI alignment is the most important unsolved problem and is neglected",
-               "Safety spending reaches parity with capability spending"),
-    BeliefView("B4", "Verifying AI outputs gets harder faster than AI capability grows",
-               "Oversight methods scale with capability, such as machine-checked verification"),
-    BeliefView("B5", "A collective path to superintelligence best preserves human agency",
-               "Monolithic systems preserve agency just as well"),
+    BeliefView(
+        "B1",
+        "AI alignment is the most important unsolved problem and is neglected",
+        "Safety spending reaches parity with capability spending",
+    ),
+    BeliefView(
+        "B4",
+        "Verifying AI outputs gets harder faster than AI capability grows",
+        "Oversight methods scale with capability, such as machine-checked verification",
+    ),
+    BeliefView(
+        "B5",
+        "A collective path to superintelligence best preserves human agency",
+        "Monolithic systems preserve agency just as well",
+    ),
 ]
 
 MARKDOWN = """---
@@ -110,8 +119,7 @@ def test_output_has_the_contract_shape() -> None:
     assert set(result) == {"claims", "notes"} and isinstance(result["notes"], str)
     assert 1 <= len(result["claims"]) <= ProposerSettings().max_claims
     for claim in result["claims"]:
-        assert set(claim) == {"title", "description", "confidence", "domain", "evidence",
-                              "beliefs"}
+        assert set(claim) == {"title", "description", "confidence", "domain", "evidence", "beliefs"}
         assert claim["confidence"] in CONFIDENCES
         assert claim["domain"] == "ai-alignment"
         assert claim["evidence"] and all(set(e) == {"quote"} for e in claim["evidence"])
@@ -188,8 +196,9 @@ def test_no_beliefs_still_works() -> None:
 
 def test_sentence_splitting_keeps_abbreviations_and_decimals() -> None:
     quotes = [s.quote for s in split_sentences(MARKDOWN)]
-    assert any(q.startswith("Researchers tested debate") and "(Smith et al., 2025)" in q
-               for q in quotes)
+    assert any(
+        q.startswith("Researchers tested debate") and "(Smith et al., 2025)" in q for q in quotes
+    )
     assert any("70.4% to 51.7%" in q for q in quotes)
 
 
@@ -197,19 +206,24 @@ def test_bold_label_is_outside_the_quote_and_names_the_point() -> None:
     labelled = [s for s in split_sentences(MARKDOWN) if s.label == "Oversight collapse"]
     assert labelled and labelled[0].quote.startswith("Human judges cannot verify")
     titles = [c.title for c in candidates(MARKDOWN, ProposerSettings())]
-    assert any(t.startswith("Human judges cannot verify") and t.endswith("— Oversight collapse")
-               for t in titles)
+    assert any(
+        t.startswith("Human judges cannot verify") and t.endswith("— Oversight collapse")
+        for t in titles
+    )
 
 
 def test_lead_in_is_completed_by_its_list_items() -> None:
     titles = [c.title for c in candidates(MARKDOWN, ProposerSettings())]
-    assert ("No tested oversight method can simultaneously achieve accuracy across every domain, "
-            "efficiency at frontier scale, and robustness to deceptive debaters") in titles
+    assert (
+        "No tested oversight method can simultaneously achieve accuracy across every domain, "
+        "efficiency at frontier scale, and robustness to deceptive debaters"
+    ) in titles
 
 
 def test_clean_title_strips_markdown_citations_and_period() -> None:
-    assert clean_title('**Bold** claim with [[a link]] and `code` (Smith et al., 2024).') == (
-        "Bold claim with a link and code")
+    assert clean_title("**Bold** claim with [[a link]] and `code` (Smith et al., 2024).") == (
+        "Bold claim with a link and code"
+    )
     assert title_problem("Key Findings") is not None
     assert title_problem("Debate achieved only half accuracy at moderate gaps") is None
 
@@ -224,21 +238,45 @@ def test_confidence_follows_wording() -> None:
 def test_stance_rules() -> None:
     negative_belief = "Verifying AI outputs gets harder faster than capability grows"
     positive_belief = "Collective intelligence preserves human agency"
-    assert stance_on("Human reviewers cannot keep verifying outputs of stronger models", 0.3,
-                     negative_belief, 0.1)[0] == "supports"
-    assert stance_on("Collective systems do not preserve agency in practice", 0.0,
-                     positive_belief, 0.1)[0] == "challenges"
-    assert stance_on("Machine-checked proofs scale with capability", 0.2, negative_belief,
-                     0.1)[0] == "challenges"
-    assert stance_on("Collective intelligence helps, but only in small groups", 0.0,
-                     positive_belief, 0.1)[0] == "complicates"
-    assert stance_on("Collective intelligence helps people decide", 0.0, positive_belief,
-                     0.1)[0] == "supports"
+    assert (
+        stance_on(
+            "Human reviewers cannot keep verifying outputs of stronger models",
+            0.3,
+            negative_belief,
+            0.1,
+        )[0]
+        == "supports"
+    )
+    assert (
+        stance_on(
+            "Collective systems do not preserve agency in practice", 0.0, positive_belief, 0.1
+        )[0]
+        == "challenges"
+    )
+    assert (
+        stance_on("Machine-checked proofs scale with capability", 0.2, negative_belief, 0.1)[0]
+        == "challenges"
+    )
+    assert (
+        stance_on(
+            "Collective intelligence helps, but only in small groups", 0.0, positive_belief, 0.1
+        )[0]
+        == "complicates"
+    )
+    assert (
+        stance_on("Collective intelligence helps people decide", 0.0, positive_belief, 0.1)[0]
+        == "supports"
+    )
 
 
 def _prompt(source_id: str, title: str, text: str) -> str:
-    return ("Extract claims as JSON.\n" + source_block(source_id, title, text) + "\n"
-            + beliefs_block(BELIEFS) + "\nReply with one JSON object.")
+    return (
+        "Extract claims as JSON.\n"
+        + source_block(source_id, title, text)
+        + "\n"
+        + beliefs_block(BELIEFS)
+        + "\nReply with one JSON object."
+    )
 
 
 def test_chat_model_round_trip_is_parseable_and_byte_identical() -> None:
@@ -268,10 +306,18 @@ def test_chat_model_without_blocks_returns_no_claims() -> None:
 
 _MD_LINE = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=120),
-    st.sampled_from(["# Heading", "- **Label**: Models fail at scale because of cost.", "```",
-                     "1. First point is made here by the authors clearly.", "| a | b |", "---",
-                     "> Quoted line that argues something important about oversight.",
-                     "**Key finding:** Oversight degrades as capability grows, e.g. in debate."]),
+    st.sampled_from(
+        [
+            "# Heading",
+            "- **Label**: Models fail at scale because of cost.",
+            "```",
+            "1. First point is made here by the authors clearly.",
+            "| a | b |",
+            "---",
+            "> Quoted line that argues something important about oversight.",
+            "**Key finding:** Oversight degrades as capability grows, e.g. in debate.",
+        ]
+    ),
 )
 
 
@@ -292,8 +338,9 @@ def test_any_text_gives_valid_output(lines: list[str]) -> None:
 def _register() -> list[BeliefView]:
     path = Path(__file__).resolve().parent.parent / "beliefs" / "default_register.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [BeliefView(b["id"], b["statement"], b.get("disconfirmation", ""))
-            for b in data["beliefs"]]
+    return [
+        BeliefView(b["id"], b["statement"], b.get("disconfirmation", "")) for b in data["beliefs"]
+    ]
 
 
 @pytest.mark.slow
@@ -302,15 +349,20 @@ def test_real_model_stances_on_corpus_and_oversight_text(minilm) -> None:
 
     sources = require_corpus() / "sources"
     beliefs = _register()
-    oversight = ("# Debate under capability gaps\n\nHuman oversight fails as models grow more "
-                 "capable: checking their answers becomes much harder than producing them, and "
-                 "judges fall to chance accuracy at large capability gaps.\n")
+    oversight = (
+        "# Debate under capability gaps\n\nHuman oversight fails as models grow more "
+        "capable: checking their answers becomes much harder than producing them, and "
+        "judges fall to chance accuracy at large capability gaps.\n"
+    )
     result = propose("Debate under capability gaps", oversight, beliefs, minilm)
     links = {b["id"]: b["stance"] for c in result["claims"] for b in c["beliefs"]}
     assert links.get("B4") == "supports", result
 
-    wanted = {"2026-02-28-knuth-claudes-cycles", "2026-03-05-anthropic-labor-market-impacts",
-              "2026-03-09-simonw-x-archive"}
+    wanted = {
+        "2026-02-28-knuth-claudes-cycles",
+        "2026-03-05-anthropic-labor-market-impacts",
+        "2026-03-09-simonw-x-archive",
+    }
     scanned = [s for s in scan_archive([sources]).sources if s.id in wanted]
     assert len(scanned) == 3
     for source in scanned:
@@ -321,8 +373,11 @@ def test_real_model_stances_on_corpus_and_oversight_text(minilm) -> None:
             assert validate_claim(claim, source.body, [b.id for b in beliefs]).accepted
         if source.id.startswith("2026-02-28-knuth"):
             lean = [c for c in first["claims"] if "Lean formalization" in c["title"]]
-            assert lean and {"id": "B4", "stance": "challenges"}.items() <= {
-                k: v for k, v in lean[0]["beliefs"][0].items() if k != "rationale"}.items()
+            assert (
+                lean
+                and {"id": "B4", "stance": "challenges"}.items()
+                <= {k: v for k, v in lean[0]["beliefs"][0].items() if k != "rationale"}.items()
+            )
 
 
 def test_subjectless_summary_titles_keep_the_reported_clause() -> None:

@@ -64,7 +64,9 @@ def test_revalidate_with_todays_rules_unchanged_changes_nothing(built) -> None:
 
 def test_a_stricter_rule_is_reported_then_applied_through_the_ledger(built, monkeypatch):
     home = built / "home"
-    monkeypatch.setattr(agent.extract.validate, "REPEAT_JACCARD", 0.0)  # every description "repeats"
+    monkeypatch.setattr(
+        agent.extract.validate, "REPEAT_JACCARD", 0.0
+    )  # every description "repeats"
     before, digest = dump(home), file_digest(home)
     report = cli_json("revalidate")
     assert report["accepted_now_rejected"] == 4 and report["rejected_now_accepted"] == 0
@@ -108,7 +110,9 @@ def build_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replies: list) -
     monkeypatch.setenv("TRACKER_BELIEFS", str(register))
     texts = [r if isinstance(r, str) else json.dumps(r) for r in replies]
     model = FakeListChatModel(responses=texts)
-    monkeypatch.setattr(agent.extract.pipeline, "make_chat_model", lambda spec, e, policy=None: model)
+    monkeypatch.setattr(
+        agent.extract.pipeline, "make_chat_model", lambda spec, e, policy=None: model
+    )
     from agent.config import resolve_settings
     from agent.extract.pipeline import ProcessOptions, process
 

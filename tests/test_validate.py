@@ -57,6 +57,7 @@ def only(verdict: Any, code: str) -> Reason:
 
 # --- accepted -------------------------------------------------------------------------------
 
+
 def test_good_claim_accepted_and_cleaned() -> None:
     proposed = claim(title="  Reward hacking\n generalises to deception ", domain=" ai-alignment")
     v = validate_claim(proposed, SOURCE, BELIEFS)
@@ -80,13 +81,20 @@ def test_claim_may_name_no_beliefs() -> None:
 
 def test_reason_codes() -> None:
     assert set(REASON_CODES) == {
-        "SCHEMA", "NOT_A_PROPOSITION", "DESCRIPTION_REPEATS_TITLE", "BAD_CONFIDENCE",
-        "QUOTE_NOT_IN_SOURCE", "UNKNOWN_BELIEF", "BAD_STANCE", "DUPLICATE_CLAIM",
+        "SCHEMA",
+        "NOT_A_PROPOSITION",
+        "DESCRIPTION_REPEATS_TITLE",
+        "BAD_CONFIDENCE",
+        "QUOTE_NOT_IN_SOURCE",
+        "UNKNOWN_BELIEF",
+        "BAD_STANCE",
+        "DUPLICATE_CLAIM",
         "MALFORMED_OUTPUT",
     }
 
 
 # --- one test per reason code ------------------------------------------------------------------
+
 
 def test_schema_missing_and_wrong_typed_fields() -> None:
     proposed = claim(evidence=[{"text": "x"}], confidence=3)
@@ -126,8 +134,11 @@ def test_not_a_proposition_names_the_title() -> None:
 
 def test_description_repeats_title_names_the_description() -> None:
     title = "Reward hacking generalises to deceptive alignment"
-    v = validate_claim(claim(title=title, description="Reward-hacking generalises to deceptive "
-                             "alignment."), SOURCE, BELIEFS)
+    v = validate_claim(
+        claim(title=title, description="Reward-hacking generalises to deceptive alignment."),
+        SOURCE,
+        BELIEFS,
+    )
     reason = only(v, "DESCRIPTION_REPEATS_TITLE")
     assert "'Reward-hacking generalises to deceptive alignment.'" in reason.message
 
@@ -136,12 +147,21 @@ def test_description_repeats_title_names_the_description() -> None:
     ("title", "description", "repeats"),
     [
         ("Reward hacking generalises to deception", "reward hacking generalises", True),
-        ("Reward hacking generalises to deception", "Deception, reward hacking generalises to!",
-         True),
-        ("Reward hacking generalises to deception", "Reward hacking generalises to deception "
-         "in practice", True),
-        ("Reward hacking generalises to deception", "Models trained to game tests later faked "
-         "alignment during retraining", False),
+        (
+            "Reward hacking generalises to deception",
+            "Deception, reward hacking generalises to!",
+            True,
+        ),
+        (
+            "Reward hacking generalises to deception",
+            "Reward hacking generalises to deception in practice",
+            True,
+        ),
+        (
+            "Reward hacking generalises to deception",
+            "Models trained to game tests later faked alignment during retraining",
+            False,
+        ),
     ],
 )
 def test_description_repeat_rules(title: str, description: str, repeats: bool) -> None:
@@ -158,7 +178,8 @@ def test_bad_confidence_names_the_value() -> None:
 
 def test_confidence_is_lower_case_exact_but_stripped() -> None:
     assert validate_claim(claim(confidence=" likely\n"), SOURCE, BELIEFS).claim.confidence == (
-        "likely")
+        "likely"
+    )
     reason = only(validate_claim(claim(confidence="Likely"), SOURCE, BELIEFS), "BAD_CONFIDENCE")
     assert "'Likely'" in reason.message and "lower case: 'likely'" in reason.message
 
@@ -212,6 +233,7 @@ def test_malformed_output_reason_carries_the_parse_error() -> None:
 
 # --- collecting, partial quotes, beliefs -------------------------------------------------------
 
+
 def test_every_reason_is_collected() -> None:
     proposed = claim(
         title="Limitations",
@@ -221,14 +243,21 @@ def test_every_reason_is_collected() -> None:
         beliefs=[{"id": "B9", "stance": "supports"}, {"id": "B1", "stance": "likes"}],
     )
     assert codes(validate_claim(proposed, SOURCE, BELIEFS)) == [
-        "SCHEMA", "NOT_A_PROPOSITION", "BAD_CONFIDENCE", "QUOTE_NOT_IN_SOURCE",
-        "UNKNOWN_BELIEF", "BAD_STANCE",
+        "SCHEMA",
+        "NOT_A_PROPOSITION",
+        "BAD_CONFIDENCE",
+        "QUOTE_NOT_IN_SOURCE",
+        "UNKNOWN_BELIEF",
+        "BAD_STANCE",
     ]
 
 
 def test_partial_quotes_kept() -> None:
-    evidence = [{"quote": "invented sentence nowhere in it"}, {"quote": QUOTE},
-                {"quote": "It's a robust effect across seeds."}]
+    evidence = [
+        {"quote": "invented sentence nowhere in it"},
+        {"quote": QUOTE},
+        {"quote": "It's a robust effect across seeds."},
+    ]
     v = validate_claim(claim(evidence=evidence), SOURCE, BELIEFS)
     assert v.accepted and v.claim.quotes == (QUOTE, "It's a robust effect across seeds.")
 
@@ -242,7 +271,8 @@ def test_quote_may_come_from_the_extra_text() -> None:
 
 def test_very_short_quote_never_counts() -> None:
     assert "QUOTE_NOT_IN_SOURCE" in codes(
-        validate_claim(claim(evidence=[{"quote": "models"}]), SOURCE, BELIEFS))
+        validate_claim(claim(evidence=[{"quote": "models"}]), SOURCE, BELIEFS)
+    )
 
 
 def test_same_belief_twice() -> None:
@@ -269,9 +299,10 @@ def test_pydantic_errors_compact_is_one_line() -> None:
 
 # --- normalisation -----------------------------------------------------------------------------
 
+
 def test_curly_quotes_whitespace_and_dashes_match() -> None:
     text = "He said \u201cit\u2019s  fine\u201d \u2014 and\n\nleft\u2026 now"
-    assert quote_in_text("said \"it's fine\" - and left... now", text)
+    assert quote_in_text('said "it\'s fine" - and left... now', text)
     assert quote_in_text("said “it’s fine” -- and left", 'He said "it\'s fine" \u2013 and left')
     assert normalize_for_match(" a\u00a0\u00a0b\t\nc ") == "a b c"
 
@@ -295,7 +326,8 @@ def test_find_span_points_into_the_original() -> None:
 
 _WORD = st.text(
     alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789'\"-.,!éßøñ"),
-    min_size=1, max_size=9,
+    min_size=1,
+    max_size=9,
 )
 _SPACE = st.sampled_from([" ", "  ", "\n", "\t", " \n  ", "\u00a0"])
 _CURLY = {"'": "‘’", '"': "“”", "-": "–—"}
@@ -310,8 +342,9 @@ def test_word_aligned_reflowed_curly_substring_is_found(words: list[str], data: 
     j = data.draw(st.integers(i + 1, len(words)))
     pieces = []
     for w in words[i:j]:
-        pieces.append("".join(
-            _CURLY[c][data.draw(st.integers(0, 1))] if c in _CURLY else c for c in w))
+        pieces.append(
+            "".join(_CURLY[c][data.draw(st.integers(0, 1))] if c in _CURLY else c for c in w)
+        )
         pieces.append(data.draw(_SPACE))
     quote = "".join(pieces)
     assume(len(normalize_for_match(quote)) >= 8)
@@ -330,17 +363,36 @@ SENTENCE_HEADINGS = {"Classical impossibility results reappear", "You Say You Wa
 
 # Section headings and bold labels taken from the corpus sources.
 SOURCE_LABELS = [
-    "Key Results", "Agent Notes", "Why this matters", "MaxMin-RLHF", "Limitations",
-    "Formal impossibility result", "The alignment tax", "KB connections", "Extraction hints",
-    "What surprised me", "What I expected but didn't find", "Curator Notes (structured handoff "
-    "for extractor)", "Key Facts", "Key Tweets by Theme", "Human-AI Workflow Shifts",
-    "Six interconnected domains surveyed", "Technical methods tested", "How it identifies "
-    "bridging content", "Murphy's Law of AI Alignment", "Does Humanity Function as a Single "
-    "Superorganism?", "Labor Market Impacts of AI: A New Measure and Early Evidence",
-    "What you do NOT need to trust", "Employment Impact (as of early 2026)", "Company scores "
-    "(letter grades and numeric)", "Key difference from majority voting", "Operationalization "
-    "angle:", "Get Tim Ventura’s stories in your inbox", "How Claude Solved It",
-    "EgoScale: Human Video Pre-training for Robot Dexterity", "Caveats Noted",
+    "Key Results",
+    "Agent Notes",
+    "Why this matters",
+    "MaxMin-RLHF",
+    "Limitations",
+    "Formal impossibility result",
+    "The alignment tax",
+    "KB connections",
+    "Extraction hints",
+    "What surprised me",
+    "What I expected but didn't find",
+    "Curator Notes (structured handoff for extractor)",
+    "Key Facts",
+    "Key Tweets by Theme",
+    "Human-AI Workflow Shifts",
+    "Six interconnected domains surveyed",
+    "Technical methods tested",
+    "How it identifies bridging content",
+    "Murphy's Law of AI Alignment",
+    "Does Humanity Function as a Single Superorganism?",
+    "Labor Market Impacts of AI: A New Measure and Early Evidence",
+    "What you do NOT need to trust",
+    "Employment Impact (as of early 2026)",
+    "Company scores (letter grades and numeric)",
+    "Key difference from majority voting",
+    "Operationalization angle:",
+    "Get Tim Ventura’s stories in your inbox",
+    "How Claude Solved It",
+    "EgoScale: Human Video Pre-training for Robot Dexterity",
+    "Caveats Noted",
 ]
 # Claim-like titles and labels a model might write (not from the corpus).
 MORE_PROPOSITIONS = [
@@ -354,10 +406,14 @@ MORE_PROPOSITIONS = [
     "Community notes reached consensus faster than expert fact-checkers",
 ]
 MORE_LABELS = [
-    "Limitations of RLHF for diverse populations", "Impact of AI on labor markets",
-    "The role of interpretability in alignment", "Is alignment a coordination problem",
-    "Can we trust AI evaluations?", "Lessons learned from community notes",
-    "Why voluntary safety commitments fail", "Results of the democratic alignment experiment",
+    "Limitations of RLHF for diverse populations",
+    "Impact of AI on labor markets",
+    "The role of interpretability in alignment",
+    "Is alignment a coordination problem",
+    "Can we trust AI evaluations?",
+    "Lessons learned from community notes",
+    "Why voluntary safety commitments fail",
+    "Results of the democratic alignment experiment",
 ]
 
 
@@ -386,9 +442,11 @@ def test_corpus_section_headings_and_bold_labels_are_rejected() -> None:
         text = path.read_text(encoding="utf-8")
         labels.update(re.findall(r"(?m)^#+[ \t]*(.+?)[ \t]*$", text))
         labels.update(re.findall(r"(?m)^\*\*([^*\n]+)\*\*", text))
-    labels = {
-        re.sub(r":$", "", label).strip() for label in labels if not label.startswith(("[", "!["))
-    } - SENTENCE_HEADINGS - {""}
+    labels = (
+        {re.sub(r":$", "", label).strip() for label in labels if not label.startswith(("[", "!["))}
+        - SENTENCE_HEADINGS
+        - {""}
+    )
     assert len(labels) >= 150
     assert sorted(label for label in labels if not proposition_problem(label)) == []
 
@@ -405,7 +463,8 @@ def test_corpus_descriptions_do_not_repeat_their_titles() -> None:
         if title and description:
             proposed = claim(title=title[1], description=description[1].strip('"'))
             assert "DESCRIPTION_REPEATS_TITLE" not in codes(
-                validate_claim(proposed, SOURCE, BELIEFS)), path.name
+                validate_claim(proposed, SOURCE, BELIEFS)
+            ), path.name
             checked += 1
     assert checked >= 50
 

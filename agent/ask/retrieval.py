@@ -147,6 +147,4 @@ class Retriever:
 
     def _items(self, ids: list[str]) -> dict[str, Item]:
         """The items behind fused ids; ids that no longer exist (stale vectors) are dropped."""
-        return items_by_id(
-            self.db, [i for i in ids if "#" in i], [i for i in ids if "#" not in i]
-        )
+        return items_by_id(self.db, [i for i in ids if "#" in i], [i for i in ids if "#" not in i])

@@ -15,4 +15,3 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     app()
-

@@ -307,9 +307,7 @@ class _Run:
     ) -> None:
         self.report.calls.add(outcome.calls)
         if isinstance(outcome, ProviderError):
-            record_failed_calls(
-                self.db, source.id, source.content_hash, outcome.calls, now_iso()
-            )
+            record_failed_calls(self.db, source.id, source.content_hash, outcome.calls, now_iso())
             self._record_failure(source, str(outcome))
             return
         try:

@@ -27,8 +27,15 @@ from agent.text.normalize import normalize_for_match, quote_in_text
 from agent.text.proposition import proposition_problem
 
 REASON_CODES = (
-    "SCHEMA", "NOT_A_PROPOSITION", "DESCRIPTION_REPEATS_TITLE", "BAD_CONFIDENCE",
-    "QUOTE_NOT_IN_SOURCE", "UNKNOWN_BELIEF", "BAD_STANCE", "DUPLICATE_CLAIM", "MALFORMED_OUTPUT",
+    "SCHEMA",
+    "NOT_A_PROPOSITION",
+    "DESCRIPTION_REPEATS_TITLE",
+    "BAD_CONFIDENCE",
+    "QUOTE_NOT_IN_SOURCE",
+    "UNKNOWN_BELIEF",
+    "BAD_STANCE",
+    "DUPLICATE_CLAIM",
+    "MALFORMED_OUTPUT",
 )
 CONFIDENCES = ("proven", "likely", "experimental", "speculative")
 STANCES = ("supports", "challenges", "complicates")
@@ -86,6 +93,7 @@ class DuplicateFinder(Protocol):
 
 # --- schema ------------------------------------------------------------------------------------
 
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
@@ -137,6 +145,7 @@ def malformed_output_reason(error: str) -> Reason:
 
 
 # --- field checks ------------------------------------------------------------------------------
+
 
 def _text(raw: dict[str, Any], key: str) -> str | None:
     value = raw.get(key)
@@ -207,19 +216,24 @@ def _check_beliefs(
         if bid and bid not in belief_ids:
             near = [k for k in belief_ids if k.casefold() == bid.casefold()]
             hint = f" (did you mean '{near[0]}'?)" if near else ""
-            reasons.append(Reason(
-                "UNKNOWN_BELIEF", f"belief '{bid}' is not in the register; known ids: {known}{hint}"
-            ))
+            reasons.append(
+                Reason(
+                    "UNKNOWN_BELIEF",
+                    f"belief '{bid}' is not in the register; known ids: {known}{hint}",
+                )
+            )
         if stance is not None and (problem := _choice_problem("stance", stance, STANCES)):
             reasons.append(Reason("BAD_STANCE", f"{problem} (on belief '{bid}')"))
         if not bid or bid not in belief_ids or stance not in STANCES:
             continue
         if bid in kept and kept[bid].stance != stance:
-            reasons.append(Reason(
-                "BAD_STANCE",
-                f"belief '{bid}' is given two stances, '{kept[bid].stance}' and '{stance}'; "
-                "a claim takes one stance on a belief",
-            ))
+            reasons.append(
+                Reason(
+                    "BAD_STANCE",
+                    f"belief '{bid}' is given two stances, '{kept[bid].stance}' and '{stance}'; "
+                    "a claim takes one stance on a belief",
+                )
+            )
         rationale = item.get("rationale")
         rationale = rationale.strip() if isinstance(rationale, str) else ""
         kept.setdefault(bid, StanceOnBelief(bid, stance, rationale))
@@ -253,14 +267,17 @@ def validate_claim(
     if title is not None and (problem := proposition_problem(title)):
         reasons.append(Reason("NOT_A_PROPOSITION", f"title '{_short(title)}' {problem}"))
     if title is not None and description is not None and _repeats(title, description):
-        reasons.append(Reason(
-            "DESCRIPTION_REPEATS_TITLE",
-            f"description '{_short(description)}' repeats the title; say what the title does "
-            "not: the mechanism, the scope or the evidence",
-        ))
+        reasons.append(
+            Reason(
+                "DESCRIPTION_REPEATS_TITLE",
+                f"description '{_short(description)}' repeats the title; say what the title does "
+                "not: the mechanism, the scope or the evidence",
+            )
+        )
     confidence = _text(proposed, "confidence")
-    if confidence is not None and (problem := _choice_problem("confidence", confidence,
-                                                              CONFIDENCES)):
+    if confidence is not None and (
+        problem := _choice_problem("confidence", confidence, CONFIDENCES)
+    ):
         reasons.append(Reason("BAD_CONFIDENCE", problem))
     quotes, quote_reason = _check_quotes(proposed, source_text, quote_text_extra)
     if quote_reason:

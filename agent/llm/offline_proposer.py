@@ -27,6 +27,7 @@ from store.embedder import Embedder
 @dataclass(frozen=True)
 class ProposerSettings:
     """Every knob of the offline proposer; defaults were chosen with `bench/claim_recall.py`."""
+
     # At most `max_claims` per source (recall vs flood; 4 and 6 were tried), one per
     # `words_per_claim` words of text but at least `min_claims`: short notes give fewer.
     max_claims: int = 5
@@ -53,6 +54,7 @@ class ProposerSettings:
 class Sentence:
     """A verbatim span of the text, the heading and label it sits under, and its paragraph (unit:
     an index shared by neighbours; item: whether that unit is a list item)."""
+
     start: int
     end: int
     quote: str
@@ -77,8 +79,10 @@ _LABELS = (
     re.compile(r"^(\[\[[^\]\n]{1,300}\]\])\s*(?:[—–:]|-\s)\s*"),  # [[link]] — comment
 )
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]*_]*\s+(?=[\"'“‘(\[*_]*[A-Z0-9])")
-_ABBREVIATED = ("e.g i.e al vs cf fig figs eq dr mr mrs ms prof st no vol pp approx inc ltd jr sr "
-                "u.s u.k ca ch sec resp est dept univ")  # a period after these ends no sentence
+_ABBREVIATED = (
+    "e.g i.e al vs cf fig figs eq dr mr mrs ms prof st no vol pp approx inc ltd jr sr "
+    "u.s u.k ca ch sec resp est dept univ"
+)  # a period after these ends no sentence
 _ABBREVIATIONS = frozenset(_ABBREVIATED.split())
 
 
@@ -148,8 +152,9 @@ def _trim_span(text: str, start: int, end: int) -> tuple[int, int]:
         for op, cl in _PAIRS:
             opens, closes = inner.count(op), inner.count(cl)
             lone = opens % 2 == 1 if op == cl else None
-            if inner.startswith(op) and (opens > closes if lone is None else lone or (
-                    inner.endswith(cl) and opens == 2)):
+            if inner.startswith(op) and (
+                opens > closes if lone is None else lone or (inner.endswith(cl) and opens == 2)
+            ):
                 start += 1
                 break
             if inner.endswith(cl) and (closes > opens if lone is None else lone):
@@ -164,7 +169,8 @@ def _continues(paragraph: str, line: str) -> bool:
     line with no blank lines: a line that ends a sentence or is short (heading-like) closes one."""
     last = paragraph.rsplit("\n", 1)[-1].rstrip()
     return line.lstrip()[:1].islower() or (
-        len(last) >= 40 and not re.search(r"[.!?:][\"'”’)\]*_]*$", last))
+        len(last) >= 40 and not re.search(r"[.!?:][\"'”’)\]*_]*$", last)
+    )
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -189,8 +195,15 @@ def split_sentences(text: str) -> list[Sentence]:
         in_code ^= bool(_FENCE.match(line))
         if heading and not in_code:
             section = re.sub(r"[*_`#]", "", heading.group(2)).strip()
-        if (in_code or not stripped or heading or _RULE.match(line) or _FENCE.match(line)
-                or stripped.startswith(("|", "<")) or _YAML_KEY.match(line)):
+        if (
+            in_code
+            or not stripped
+            or heading
+            or _RULE.match(line)
+            or _FENCE.match(line)
+            or stripped.startswith(("|", "<"))
+            or _YAML_KEY.match(line)
+        ):
             flush()
             continue
         prefix = _QUOTE_PREFIX.match(line) or _LIST.match(line)
@@ -218,43 +231,72 @@ def _words(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{pattern})\b", re.I)  # whole words, any case
 
 
-_KEY_SECTION = re.compile(r"key|finding|result|claim|takeaway|summary|conclusion|abstract|insight|"
-                          r"implication|observation|significance|matter|lesson|contribution|"
-                          r"argument|thesis|hint|highlight|tl;?dr", re.I)
-_LOW_SECTION = re.compile(r"reference|bibliograph|citation|links?\b|see also|related|further read|"
-                          r"filtered|method|appendix|acknowledg|footnote|metadata|open question|"
-                          r"connection|contents|navigation", re.I)
+_KEY_SECTION = re.compile(
+    r"key|finding|result|claim|takeaway|summary|conclusion|abstract|insight|"
+    r"implication|observation|significance|matter|lesson|contribution|"
+    r"argument|thesis|hint|highlight|tl;?dr",
+    re.I,
+)
+_LOW_SECTION = re.compile(
+    r"reference|bibliograph|citation|links?\b|see also|related|further read|"
+    r"filtered|method|appendix|acknowledg|footnote|metadata|open question|"
+    r"connection|contents|navigation",
+    re.I,
+)
 _CUES = (
-    _words(r"because|which means|meaning that|therefore|thus|hence|so that|leads? to|results? in|"
-           r"due to|driven by|causes?|explains?|implies|means"),
-    _words(r"shows?|showed|demonstrat\w+|reveal\w*|finds?|found|proves?|proven|establish\w*|"
-           r"confirms?|indicates?|measured|observed"),
-    _words(r"cannot|can't|fails?|failed|failures?|outperform\w*|underperform\w*|degrad\w*|"
-           r"rather than|instead of|not just|more than|less than|whereas|despite|no longer|"
-           r"inverts?|exceeds?|beats?|worse|better|faster|slower"),
-    _words(r"increas\w*|decreas\w*|reduc\w*|improv\w*|enabl\w*|requir\w*|prevent\w*|eliminat\w*|"
-           r"erod\w*|undermin\w*|amplif\w*|converg\w*|collaps\w*|scales?"))
+    _words(
+        r"because|which means|meaning that|therefore|thus|hence|so that|leads? to|results? in|"
+        r"due to|driven by|causes?|explains?|implies|means"
+    ),
+    _words(
+        r"shows?|showed|demonstrat\w+|reveal\w*|finds?|found|proves?|proven|establish\w*|"
+        r"confirms?|indicates?|measured|observed"
+    ),
+    _words(
+        r"cannot|can't|fails?|failed|failures?|outperform\w*|underperform\w*|degrad\w*|"
+        r"rather than|instead of|not just|more than|less than|whereas|despite|no longer|"
+        r"inverts?|exceeds?|beats?|worse|better|faster|slower"
+    ),
+    _words(
+        r"increas\w*|decreas\w*|reduc\w*|improv\w*|enabl\w*|requir\w*|prevent\w*|eliminat\w*|"
+        r"erod\w*|undermin\w*|amplif\w*|converg\w*|collaps\w*|scales?"
+    ),
+)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?\s?(?:%|x\b|×|percent|fold|times)|\b\d{2,}\b")
 _FIRST_PERSON = _words(r"i|i'm|i've|i'd|my|me|you|your|lol|lmao|haha|omg")
 _DEICTIC_START = re.compile(r"^(?:this|that|these|those|it|they|he|she|here|there)\b", re.I)
-_META = _words(r"the (?:paper|article|authors?|study|report|post|piece|chapter|tweet|thread)|"
-               r"this (?:paper|article|study|report|post|piece|source)|our (?:claims?|notes?)")
+_META = _words(
+    r"the (?:paper|article|authors?|study|report|post|piece|chapter|tweet|thread)|"
+    r"this (?:paper|article|study|report|post|piece|source)|our (?:claims?|notes?)"
+)
 _REPORTING_START = re.compile(
     r"^(?:proves|shows|demonstrates|finds|argues|establishes|confirms|reports|claims|notes)"
-    r"\s+that\s+", re.I)
-_CURATION = _words(r"KB|knowledge base|enrichments?|existing claims?|extract\w*|"
-                   r"our (?:claims?|notes?|beliefs?)")
-_META_LABEL = _words(r"why|what|how|when|who|context|notes?|summary|examples?|sources?|caveats?|"
-                     r"connections?|hints?|candidates?|key|findings?|results?|claims?|quotes?|"
-                     r"references?|takeaways?|details?|background|status|tl;?dr")
-_HEDGE = _words(r"may|might|could|possibly|perhaps|suggests?|appears?|seems?|unclear|speculat\w*|"
-                r"hypothes\w*|conjectur\w*|preliminary|early|initial|pilot")
+    r"\s+that\s+",
+    re.I,
+)
+_CURATION = _words(
+    r"KB|knowledge base|enrichments?|existing claims?|extract\w*|"
+    r"our (?:claims?|notes?|beliefs?)"
+)
+_META_LABEL = _words(
+    r"why|what|how|when|who|context|notes?|summary|examples?|sources?|caveats?|"
+    r"connections?|hints?|candidates?|key|findings?|results?|claims?|quotes?|"
+    r"references?|takeaways?|details?|background|status|tl;?dr"
+)
+_HEDGE = _words(
+    r"may|might|could|possibly|perhaps|suggests?|appears?|seems?|unclear|speculat\w*|"
+    r"hypothes\w*|conjectur\w*|preliminary|early|initial|pilot"
+)
 _PROOF = _words(r"proved that|proven|formally verified|machine-checked|formal proof|rigorous proof")
-_MIXED = _words(r"however|but|although|though|while|whereas|only in|only when|only for|limited|"
-                r"partial\w*|mixed|trade-?offs?|at the cost|caveats?|depends on|in some")
-_NEGATION = _words(r"not|no|never|cannot|can't|couldn't|fails?|failed|without|doesn't|don't|"
-                   r"isn't|aren't|won't|lacks?|lacking|neither|nor|unable|insufficient|inadequate|"
-                   r"impossible|harder|worse|degrad\w*|erod\w*|declin\w*|rather than")
+_MIXED = _words(
+    r"however|but|although|though|while|whereas|only in|only when|only for|limited|"
+    r"partial\w*|mixed|trade-?offs?|at the cost|caveats?|depends on|in some"
+)
+_NEGATION = _words(
+    r"not|no|never|cannot|can't|couldn't|fails?|failed|without|doesn't|don't|"
+    r"isn't|aren't|won't|lacks?|lacking|neither|nor|unable|insufficient|inadequate|"
+    r"impossible|harder|worse|degrad\w*|erod\w*|declin\w*|rather than"
+)
 
 
 def clean_title(quote: str) -> str:
@@ -291,22 +333,25 @@ def title_problem(title: str) -> str | None:
 def _structural_score(sentence: Sentence, title: str, first_in_unit: bool) -> float:
     """Rank by where a sentence sits and how it reads, before any embedding is computed."""
     quote, label, words = sentence.quote, sentence.label, len(title.split())
-    return (0.5 * bool(_KEY_SECTION.search(sentence.section))
-            - 0.8 * bool(_LOW_SECTION.search(sentence.section) or _LOW_SECTION.search(label))
-            + (0.3 if first_in_unit else 0.1) * bool(label)
-            + 0.3 * bool(label and _KEY_SECTION.search(label))
-            + 0.25 * sum(bool(p.search(quote)) for p in _CUES)
-            + 0.2 * bool(_NUMBER.search(quote))
-            - 0.4 * bool(_FIRST_PERSON.search(quote))
-            - 0.3 * bool(_DEICTIC_START.search(title) or _META.search(title))
-            - 0.6 * bool(_CURATION.search(quote))
-            - 0.6 * ("[[" in quote or "http" in quote)
-            - 0.3 * (words < 9 or words > 45))
+    return (
+        0.5 * bool(_KEY_SECTION.search(sentence.section))
+        - 0.8 * bool(_LOW_SECTION.search(sentence.section) or _LOW_SECTION.search(label))
+        + (0.3 if first_in_unit else 0.1) * bool(label)
+        + 0.3 * bool(label and _KEY_SECTION.search(label))
+        + 0.25 * sum(bool(p.search(quote)) for p in _CUES)
+        + 0.2 * bool(_NUMBER.search(quote))
+        - 0.4 * bool(_FIRST_PERSON.search(quote))
+        - 0.3 * bool(_DEICTIC_START.search(title) or _META.search(title))
+        - 0.6 * bool(_CURATION.search(quote))
+        - 0.6 * ("[[" in quote or "http" in quote)
+        - 0.3 * (words < 9 or words > 45)
+    )
 
 
 @dataclass(frozen=True)
 class Candidate:
     """A sentence that reads as a claim, the title made from it and its structural score."""
+
     sentence: Sentence
     title: str
     structure: float
@@ -317,8 +362,10 @@ def _link_share(quote: str) -> float:
     return sum(map(len, re.findall(r"\[\[[^\]]*\]\]|https?://\S+", quote))) / max(1, len(quote))
 
 
-_LEAD_END = _words(r"because|that|since|as|is|are|was|were|be|to|by|includes?|including|achieve|"
-                   r"requires?|needs?|means|shows?|found|finds|can|cannot|must|should|will")
+_LEAD_END = _words(
+    r"because|that|since|as|is|are|was|were|be|to|by|includes?|including|achieve|"
+    r"requires?|needs?|means|shows?|found|finds|can|cannot|must|should|will"
+)
 
 
 def _lower_first(text: str) -> str:
@@ -353,7 +400,7 @@ def candidates(text: str, settings: ProposerSettings) -> list[Candidate]:
             close_lead()
             lead, fragments = None, []
         title = clean_title(sentence.quote)
-        if sentence.quote.rstrip(" *_\"”)").endswith(":"):
+        if sentence.quote.rstrip(' *_"”)').endswith(":"):
             close_lead()
             ends = title.rsplit(" ", 1)[-1]
             lead, fragments = (sentence if _LEAD_END.fullmatch(ends) else None), []
@@ -410,8 +457,15 @@ def stance_on(claim: str, lean: float, statement: str, margin: float) -> tuple[s
     mixed = _MIXED.search(claim)
     terms = {w[:6] for w in re.findall(r"[a-z]{5,}", statement.lower())} - _STOP_TERMS
     tokens = re.findall(r"[a-z']+", claim.lower())
-    aimed = next((t for i, t in enumerate(tokens) if _NEGATION.fullmatch(t) and any(
-        w[:6] in terms for w in tokens[max(0, i - 3) : i] + tokens[i + 1 : i + 5])), None)
+    aimed = next(
+        (
+            t
+            for i, t in enumerate(tokens)
+            if _NEGATION.fullmatch(t)
+            and any(w[:6] in terms for w in tokens[max(0, i - 3) : i] + tokens[i + 1 : i + 5])
+        ),
+        None,
+    )
     if aimed and _NEGATION.search(statement):
         cue = f"negative like the belief ('{aimed}' on its terms)"
         return ("complicates", cue + " but hedged") if mixed else ("supports", cue)
@@ -430,23 +484,34 @@ def _description(chosen: Candidate, sentences: list[Sentence], source_title: str
     label = "" if _META_LABEL.search(chosen.sentence.label) else clean_title(chosen.sentence.label)
     for other in sentences[index + 1 : index + 2] + sentences[max(0, index - 1) : index]:
         text = clean_title(other.quote)
-        if other.unit == chosen.sentence.unit and len(text.split()) >= 4 and (
-                text.lower() not in chosen.title.lower()):
+        if (
+            other.unit == chosen.sentence.unit
+            and len(text.split()) >= 4
+            and (text.lower() not in chosen.title.lower())
+        ):
             return f"{label}: {text}." if label else f"{text}."
     where = f' under "{chosen.sentence.section}"' if chosen.sentence.section else ""
     lead = f"{label}. " if label and label.lower() not in chosen.title.lower() else ""
     return f"{lead}Stated in {source_title or 'the source'}{where}."
 
 
-def select(pool: list[Candidate], vectors: np.ndarray, scores: np.ndarray, cap: int,
-           settings: ProposerSettings) -> list[int]:
+def select(
+    pool: list[Candidate],
+    vectors: np.ndarray,
+    scores: np.ndarray,
+    cap: int,
+    settings: ProposerSettings,
+) -> list[int]:
     """Best-scoring candidates, skipping near-duplicates; novel ones first, similar ones after."""
     order = sorted(range(len(pool)), key=lambda i: (-round(scores[i], 6), pool[i].sentence.start))
     chosen: list[int] = []
     for limit in (settings.diversity_similarity, settings.dedupe_similarity):
         for i in order:
-            if len(chosen) < cap and i not in chosen and all(
-                    float(vectors[i] @ vectors[j]) < limit for j in chosen):
+            if (
+                len(chosen) < cap
+                and i not in chosen
+                and all(float(vectors[i] @ vectors[j]) < limit for j in chosen)
+            ):
                 chosen.append(i)
     return sorted(chosen, key=order.index)
 
@@ -457,8 +522,13 @@ def claim_cap(text: str, settings: ProposerSettings) -> int:
     return min(settings.max_claims, max(settings.min_claims, -(-words // settings.words_per_claim)))
 
 
-def propose(title: str, text: str, beliefs: Sequence[BeliefView], embedder: Embedder,
-            settings: ProposerSettings = ProposerSettings()) -> dict:
+def propose(
+    title: str,
+    text: str,
+    beliefs: Sequence[BeliefView],
+    embedder: Embedder,
+    settings: ProposerSettings = ProposerSettings(),
+) -> dict:
     """Propose claims for one source in the extraction contract's JSON shape. Deterministic: ties
     break by position and nothing is random, so the same inputs (and embedder) give the same output.
     """
@@ -467,8 +537,12 @@ def propose(title: str, text: str, beliefs: Sequence[BeliefView], embedder: Embe
         return {"claims": [], "notes": "offline model: no sentence of the source reads as a claim"}
     n_b = len(beliefs)
     extra = [title] if title else []
-    vectors = embedder.embed([c.title for c in pool] + extra + [b.statement for b in beliefs]
-                             + [b.disconfirmation or b.statement for b in beliefs])
+    vectors = embedder.embed(
+        [c.title for c in pool]
+        + extra
+        + [b.statement for b in beliefs]
+        + [b.disconfirmation or b.statement for b in beliefs]
+    )
     cand, rest = vectors[: len(pool)], vectors[len(pool) :]
     stmt, targ = rest[len(extra) : len(extra) + n_b], rest[len(extra) + n_b :]
     scores = np.array([c.structure for c in pool], dtype=np.float64)
@@ -491,17 +565,34 @@ def propose(title: str, text: str, beliefs: Sequence[BeliefView], embedder: Embe
         links = []
         for b in sorted(range(n_b), key=lambda b: (-max(to_stmt[i, b], to_targ[i, b]), b)):
             s_sim, t_sim = float(to_stmt[i, b]), float(to_targ[i, b])
-            if (len(links) >= settings.max_beliefs_per_claim
-                    or max(s_sim, t_sim) < settings.min_belief_similarity):
+            if (
+                len(links) >= settings.max_beliefs_per_claim
+                or max(s_sim, t_sim) < settings.min_belief_similarity
+            ):
                 break
-            stance, cue = stance_on(c.title, float(lean[i, b]), beliefs[b].statement,
-                                    settings.challenge_margin)
-            links.append({"id": beliefs[b].id, "stance": stance, "rationale":
-                          f"cosine {s_sim:.2f} to the statement, {t_sim:.2f} to the "
-                          f"disconfirmation target; {cue}"})
-        claims.append({"title": c.title, "description": _description(c, sentences, title),
-                       "confidence": confidence_of(c.sentence.quote), "domain": domain,
-                       "evidence": [{"quote": c.sentence.quote}], "beliefs": links})
-    notes = (f"offline baseline model: {len(claims)} claims chosen from {len(pool)} candidate "
-             "sentences by structure and embedding similarity; titles restate source sentences")
+            stance, cue = stance_on(
+                c.title, float(lean[i, b]), beliefs[b].statement, settings.challenge_margin
+            )
+            links.append(
+                {
+                    "id": beliefs[b].id,
+                    "stance": stance,
+                    "rationale": f"cosine {s_sim:.2f} to the statement, {t_sim:.2f} to the "
+                    f"disconfirmation target; {cue}",
+                }
+            )
+        claims.append(
+            {
+                "title": c.title,
+                "description": _description(c, sentences, title),
+                "confidence": confidence_of(c.sentence.quote),
+                "domain": domain,
+                "evidence": [{"quote": c.sentence.quote}],
+                "beliefs": links,
+            }
+        )
+    notes = (
+        f"offline baseline model: {len(claims)} claims chosen from {len(pool)} candidate "
+        "sentences by structure and embedding similarity; titles restate source sentences"
+    )
     return {"claims": claims, "notes": notes}

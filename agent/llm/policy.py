@@ -62,5 +62,7 @@ def call_policy(settings: Settings) -> CallPolicy:
     return CallPolicy(
         timeout=_number("TRACKER_LLM_TIMEOUT", settings.llm_timeout, DEFAULT_TIMEOUT, 0.01, 3600),
         retries=int(_number("TRACKER_LLM_RETRIES", settings.llm_retries, DEFAULT_RETRIES, 0, 20)),
-        backoff=_number("TRACKER_LLM_BACKOFF", settings.llm_backoff, DEFAULT_BACKOFF, 0, BACKOFF_CAP),
+        backoff=_number(
+            "TRACKER_LLM_BACKOFF", settings.llm_backoff, DEFAULT_BACKOFF, 0, BACKOFF_CAP
+        ),
     )

@@ -50,9 +50,9 @@ _CHAR_MAP = str.maketrans(
 
 # Markup removed after character folding. Each pattern matches only characters to delete.
 _MARKUP_RE = re.compile(
-    r"\*{2,}|_{2,}"                     # bold / strong markers (and runs like ***)
-    r"|(?<![\w*])[*_](?=\w)"            # a single * or _ opening a word: *very, _Nature
-    r"|(?<=\w)[*_](?![\w*])"            # a single * or _ closing a word: very*, Nature_
+    r"\*{2,}|_{2,}"  # bold / strong markers (and runs like ***)
+    r"|(?<![\w*])[*_](?=\w)"  # a single * or _ opening a word: *very, _Nature
+    r"|(?<=\w)[*_](?![\w*])"  # a single * or _ closing a word: very*, Nature_
     r"|(?:^|(?<=\n))[ \t]*\*(?=[ \t])"  # a * list bullet at the start of a line
 )
 _DASH_RUN_RE = re.compile(r"-{2,}")

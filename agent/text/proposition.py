@@ -26,7 +26,8 @@ _AUX = _words(
     "is are was were am isn't aren't wasn't weren't has have had hasn't haven't hadn't does do "
     "did doesn't don't didn't can could may might must shall should will would cannot can't "
     "couldn't mustn't shouldn't won't wouldn't needn't it's that's there's here's what's who's "
-    "they're we're")
+    "they're we're"
+)
 _STATEMENT_AUX = _words("it's that's there's here's")
 _MODALS = _words("can could may might must shall should will would")
 _COPULAS = _words("is are was were")
@@ -35,26 +36,32 @@ _WH_CLAUSE = _words("when where while if")
 _DET = _words(
     "the a an this these those its their our his her my your some any each every no all both "
     "either neither another such much many more most few several own key main major core one "
-    "two three four five six seven eight nine ten")
+    "two three four five six seven eight nine ten"
+)
 _PREP = _words(
     "of for in on at by with from to into onto toward towards about across against among between "
-    "through without within under over after before during via per than as like versus vs")
+    "through without within under over after before during via per than as like versus vs"
+)
 _ADV = _words(
     "not never also still often always already even just only now then thus therefore sometimes "
-    "rarely seldom largely mostly further rather instead actually")
+    "rarely seldom largely mostly further rather instead actually"
+)
 _NOUN_NEXT = _words("of and or nor but")
 _PASSIVE_NEXT = _PREP - _words("to into toward towards about across against through over")
 _ARTICLES = _words("the a an their its our his her")
 _FOR_VERBS = _words(
     "account advocate allow apply argue ask call care compensate compete exist fail hold hope "
-    "matter opt pay search stand substitute vote wait work")
+    "matter opt pay search stand substitute vote wait work"
+)
 _FUNCTION = _DET | _PREP | _ADV | _words("and or nor but")
 _STRONG_NEXT = (_DET - _words("key main major core own")) | _words(
-    "that whether how why what it them itself themselves us him humans")
+    "that whether how why what it them itself themselves us him humans"
+)
 _SUBJECTS = _words("we they you i people humans who that which")
 _NOT_S_VERB = _words(
     "its this thus was has does is as us always perhaps sometimes towards whereas various news "
-    "series species analysis basis less unless across")
+    "series species analysis basis less unless across"
+)
 _VERBS = _words(
     "abandon absorb accelerate accept accompany account accumulate achieve acquire act activate "
     "adapt add address adjust admit adopt advance advocate affect afford aggravate aggregate "
@@ -111,11 +118,13 @@ _VERBS = _words(
     "transcend transfer transform trap treat trigger try turn undercount undercut underestimate "
     "undergo undermine underpin understand understate undo unify unlock unravel uphold urge use "
     "utilize validate vary verify violate vote wait want warn watch weaken weigh widen win "
-    "withdraw withstand work worsen write yield")
+    "withdraw withstand work worsen write yield"
+)
 _IRREGULAR_PAST = _words(
     "became began brought built came did drew drove fell felt found gave got grew had held kept "
     "knew led left lost made meant met paid ran rose said saw sent shrank spent stood struck took "
-    "taught thought told understood went won wrote broke beat chose")
+    "taught thought told understood went won wrote broke beat chose"
+)
 _PARTICIPLE_ONLY = _words("based related compared associated derived focused centered need speed")
 
 
@@ -135,8 +144,13 @@ def _is_verb_base(word: str) -> bool:
 
 
 def _is_s_form(word: str | None) -> bool:
-    return (word is not None and len(word) >= 4 and word.endswith("s")
-            and not word.endswith(("ss", "us", "is", "ics")) and word not in _NOT_S_VERB)
+    return (
+        word is not None
+        and len(word) >= 4
+        and word.endswith("s")
+        and not word.endswith(("ss", "us", "is", "ics"))
+        and word not in _NOT_S_VERB
+    )
 
 
 def _title_case(tokens: list[str]) -> bool:
@@ -165,8 +179,15 @@ def _reads_as_verb(low: list[str], i: int, strict: bool) -> bool:
         ends_np_sentence = nxt is None and low[0] in _DET  # "the problem persists"
         noun_next = nxt == "for" and base not in _FOR_VERBS  # "results for", not "calls for"
         passive_next = (nxt or "").endswith("ed") and low[i + 2 : i + 3] == ["by"]
-        return after_noun and not passive_next and (strong or adverb_next or (
-            _is_verb_base(base) and not noun_next and (object_follows or ends_np_sentence)))
+        return (
+            after_noun
+            and not passive_next
+            and (
+                strong
+                or adverb_next
+                or (_is_verb_base(base) and not noun_next and (object_follows or ends_np_sentence))
+            )
+        )
     plural_before = _is_s_form(prev) or (object_follows and any(map(_is_s_form, low[:j])))
     if _is_verb_base(w):  # a base verb after its plural subject: "models learn", "we know"
         return prev in _SUBJECTS or (after_noun and plural_before)
@@ -174,8 +195,12 @@ def _reads_as_verb(low: list[str], i: int, strict: bool) -> bool:
         return True  # an unknown base verb between a plural subject and its object
     if w in _IRREGULAR_PAST or (len(w) > 4 and w.endswith("ed") and w not in _PARTICIPLE_ONLY):
         # "agents crossed a threshold", not "methods tested in ..." nor "caveats noted"
-        return (after_noun and prev not in _AUX and object_follows
-                and (nxt not in _PASSIVE_NEXT or low[0] in _DET))
+        return (
+            after_noun
+            and prev not in _AUX
+            and object_follows
+            and (nxt not in _PASSIVE_NEXT or low[0] in _DET)
+        )
     return False
 
 
@@ -192,8 +217,10 @@ def proposition_problem(title: str) -> str | None:
         text = tail  # "Label: rest" -- only the rest can carry the proposition
     tokens = re.findall(r"[^\W_][\w'-]*", text)
     if len(tokens) < 4:
-        return (f"is a label, not an arguable sentence: {len(tokens)} word(s), a claim title "
-                "needs at least 4 and a verb")
+        return (
+            f"is a label, not an arguable sentence: {len(tokens)} word(s), a claim title "
+            "needs at least 4 and a verb"
+        )
     low = [t.lower() for t in tokens]
     strict = _title_case(tokens)
     verbs = [i for i in range(len(low)) if _reads_as_verb(low, i, strict)]
@@ -205,6 +232,8 @@ def proposition_problem(title: str) -> str | None:
     if low[0] in _WH_CLAUSE and len(verbs) < 2:
         return "is a subordinate clause, not a sentence (it needs a main clause)"
     if not verbs:
-        return ("has no finite verb, so it reads as a label; write it so that 'This note argues "
-                "that ...' completes into a sentence")
+        return (
+            "has no finite verb, so it reads as a label; write it so that 'This note argues "
+            "that ...' completes into a sentence"
+        )
     return None
