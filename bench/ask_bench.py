@@ -12,7 +12,7 @@ pending migration). Reported, and written to bench/results/ask.json:
   miss with what was cited instead;
 - grounding: share of ALL shown citations whose quote is found in the cited source. Rechecked here,
   independently of the asker, against the source FILE read from the corpus with
-  `agent.text.normalize.quote_in_text`; an asker that checked against the wrong text would fail here;
+  `agent.text.normalize.quote_in_text`; an asker checking against the wrong text would fail here;
 - cold: median wall time of `tracker ask QUESTION --json` as a subprocess (interpreter, imports,
   index and query-embedder load included) over --cold-runs questions;
 - warm: median (and p90, max) of `Asker.ask` over all questions after one warm-up call, the

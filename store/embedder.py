@@ -2,9 +2,9 @@
 
 Nothing here may reach a network: the model is loaded from its path in site-packages (the
 command that loads it first calls `agent.config.prepare_model_environment`, which forces the
-Hugging Face libraries offline). The heavy import (sentence-transformers pulls torch) happens on first use only, so
-commands that never embed never pay for it. Vectors are L2-normalised, so a dot product is the
-cosine similarity.
+Hugging Face libraries offline). The heavy import (sentence-transformers pulls torch) happens
+on first use only, so commands that never embed never pay for it. Vectors are L2-normalised,
+so a dot product is the cosine similarity.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What every `tracker` command shares: the typer app, the common options, the error boundary.
 
-Command modules (`agent.cli.process`, `agent.cli.audit`, ...) register on the one `app` defined here, so
-each family of commands can live in its own small module. This module imports only typer and our
-light configuration code: every command starts fast.
+Command modules (`agent.cli.process`, `agent.cli.audit`, ...) register on the one `app`
+defined here, so each family of commands can live in its own small module. This module imports
+only typer and our light configuration code: every command starts fast.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ class PriceTable:
 
 
 def packaged_prices_text() -> str:
-    """The packaged default price table (`agent/data/prices.yaml`), read from the installed package."""
+    """The packaged default table (`agent/data/prices.yaml`), read from the installed package."""
     return resources.files("agent").joinpath("data", "prices.yaml").read_text(encoding="utf-8")
 
 
