@@ -77,14 +77,16 @@ EXAMPLES_PER_RUN = 6
 
 def register_yaml(agent: str, entries: list[BeliefEntry]) -> str:
     """Register YAML of tracker's shape: statement = title, the file's disconfirmation text."""
+    lacking = [entry.id for entry in entries if not entry.disconfirmation]
+    if lacking:  # the register requires one, and inventing it would bias the stances
+        raise SystemExit(f"{agent}: beliefs without a disconfirmation text: {lacking}")
     beliefs = [
         {
             "id": entry.id,
             "statement": entry.title,
             "prior": 0.5,
             "level": "belief",
-            # the register requires a non-empty disconfirmation; no corpus belief lacks one
-            "disconfirmation": entry.disconfirmation or f"Evidence that {entry.title} is false.",
+            "disconfirmation": entry.disconfirmation,
         }
         for entry in entries
     ]
@@ -243,16 +245,13 @@ def pooled(parts: list[dict[str, Any]], gold: list[dict[str, Any]]) -> dict[str,
     merged_run = {
         "events": [e for p in parts for e in p["_run"]["events"]],
         "claims": [c for p in parts for c in p["_run"]["claims"]],
-        "process": {
-            "claims_accepted": sum(p["claims_accepted"] or 0 for p in parts),
-            "claims_rejected": sum(p["claims_rejected"] or 0 for p in parts),
-            "failed": [None] * sum(p["failed"] for p in parts),
-            "warnings": [None] * sum(p["warnings"] for p in parts),
-        },
-        "seconds": sum(p["process_seconds"] for p in parts),
+        "process": {},
+        "seconds": 0.0,
     }
-    notes = [n for p in parts for n in p["_notes"]]
-    return evaluate(gold, notes, merged_run)
+    metrics = evaluate(gold, [n for p in parts for n in p["_notes"]], merged_run)
+    for key in ("claims_accepted", "claims_rejected", "failed", "warnings", "process_seconds"):
+        metrics[key] = round(sum(p[key] or 0 for p in parts), 1)
+    return metrics
 
 
 def examples(gold: list[dict[str, Any]], run: dict[str, Any], metrics: dict[str, Any]) -> dict:
