@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from beliefs.errors import RegisterError
+from agent.errors import RegisterError
 
 
 @dataclass(frozen=True)

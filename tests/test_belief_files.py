@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from beliefs.errors import RegisterError
+from agent.errors import RegisterError
 from store.belief_files import BeliefEntry, parse_belief_file, read_belief_file
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
