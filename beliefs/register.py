@@ -24,7 +24,10 @@ DEFAULT_ORIGIN = "<default>"
 
 # disconfirmation is required: every challenging event's note must name the target it touches.
 _REQUIRED_KEYS = ("id", "statement", "prior", "level", "disconfirmation")
-_TOP_KEYS = ("agent", "beliefs")
+# description: the belief's own prose (its grounding paragraph); grounding: titles of the claim
+# notes that ground it. Both help judge what a claim is about; neither is required.
+_OPTIONAL_KEYS = ("description", "grounding")
+_TOP_KEYS = ("agent", "beliefs", "domain", "domains", "secondary_domains")
 
 
 @dataclass(frozen=True)
@@ -36,15 +39,24 @@ class Belief:
     prior: float
     level: str
     disconfirmation: str
+    description: str = ""
+    grounding: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Register:
-    """The parsed register; `origin` is the file it came from, or "<default>", for messages."""
+    """The parsed register; `origin` is the file it came from, or "<default>", for messages.
+
+    `domains` are the source domains the register's holder covers (a source of another domain
+    bears on none of its beliefs); empty means the register does not say, and every source is
+    judged on what it says. `secondary_domains` are covered too, for sources that list them.
+    """
 
     agent: str
     beliefs: tuple[Belief, ...]
     origin: str
+    domains: tuple[str, ...] = ()
+    secondary_domains: tuple[str, ...] = ()
 
     def get(self, belief_id: str) -> Belief | None:
         """The belief with exactly this id, or None (callers report unknown ids themselves)."""
@@ -101,21 +113,35 @@ def _prior(value: Any, origin: str, entry: str) -> float:
     return prior
 
 
+def _strings(value: Any, key: str, origin: str, entry: str | None = None) -> tuple[str, ...]:
+    """A string or a list of strings, as a tuple of stripped non-empty strings."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+        raise register_error(origin, f"'{key}' must be a string or a list of strings", entry)
+    return tuple(" ".join(i.split()) for i in items)
+
+
 def _belief(item: Any, index: int, origin: str, seen: dict[str, str]) -> Belief:
-    """Check one entry; `seen` maps casefolded ids to their spelling, to catch duplicates."""
+    """Check one entry; `seen` maps casefolded ids to their spelling, to catch duplicates.
+
+    Every problem of the entry is reported at once (missing and unknown keys together), so a
+    curator fixes a register in one pass rather than one error per run.
+    """
     entry = f"#{index}"
     if not isinstance(item, dict):
         raise register_error(origin, f"not a mapping (got {type(item).__name__})", entry)
     raw_id = item.get("id")
     if isinstance(raw_id, str) and raw_id.strip():
         entry = raw_id.strip()
-    for key in _REQUIRED_KEYS:
-        if key not in item:
-            raise register_error(origin, f"missing {key}", entry)
-    unknown = sorted(str(key) for key in item if key not in _REQUIRED_KEYS)
+    problems = [f"missing {key}" for key in _REQUIRED_KEYS if key not in item]
+    allowed = (*_REQUIRED_KEYS, *_OPTIONAL_KEYS)
+    unknown = sorted(str(key) for key in item if key not in allowed)
     if unknown:
-        known = ", ".join(_REQUIRED_KEYS)
-        raise register_error(origin, f"unknown key {unknown[0]!r} (known: {known})", entry)
+        known = ", ".join(allowed)
+        names = ", ".join(repr(u) for u in unknown)
+        problems.append(f"unknown key{'s' if len(unknown) > 1 else ''} {names} (known: {known})")
+    if problems:
+        raise register_error(origin, "; ".join(problems), entry)
     if not isinstance(raw_id, str) or not raw_id.strip() or len(raw_id.split()) != 1:
         raise register_error(
             origin, f"id must be a short string without spaces, got {raw_id!r}", entry
@@ -137,6 +163,12 @@ def _belief(item: Any, index: int, origin: str, seen: dict[str, str]) -> Belief:
         prior=_prior(item["prior"], origin, entry),
         level=level,
         disconfirmation=_text(item["disconfirmation"], "disconfirmation", origin, entry),
+        description=_text(item["description"], "description", origin, entry)
+        if "description" in item
+        else "",
+        grounding=_strings(item["grounding"], "grounding", origin, entry)
+        if "grounding" in item
+        else (),
     )
 
 
@@ -153,14 +185,32 @@ def parse_register(text: str, origin: str) -> Register:
     unknown = sorted(str(key) for key in data if key not in _TOP_KEYS)
     if unknown:
         raise register_error(
-            origin, f"unknown top-level key {unknown[0]!r} (known: agent, beliefs)"
+            origin, f"unknown top-level key {unknown[0]!r} (known: {', '.join(_TOP_KEYS)})"
         )
+    if "domain" in data and "domains" in data:
+        raise register_error(origin, "give 'domain' or 'domains', not both")
     agent = data.get("agent")
     if not isinstance(agent, str) or not agent.strip():
         raise register_error(origin, f"'agent' must be a non-empty string, got {agent!r}")
     items = data.get("beliefs")
     if not isinstance(items, list) or not items:
         raise register_error(origin, "'beliefs' must be a non-empty list of beliefs")
+    domains = _strings(data.get("domains", data.get("domain", [])), "domains", origin)
+    secondary = _strings(data.get("secondary_domains", []), "secondary_domains", origin)
     seen: dict[str, str] = {}
-    beliefs = tuple(_belief(item, index, origin, seen) for index, item in enumerate(items, 1))
-    return Register(agent=agent.strip(), beliefs=beliefs, origin=origin)
+    beliefs: list[Belief] = []
+    problems: list[str] = []
+    for index, item in enumerate(items, 1):
+        try:
+            beliefs.append(_belief(item, index, origin, seen))
+        except RegisterError as exc:
+            problems.append(str(exc).removeprefix(f"{origin}: "))
+    if problems:
+        raise RegisterError(f"{origin}: " + "; ".join(problems))
+    return Register(
+        agent=agent.strip(),
+        beliefs=tuple(beliefs),
+        origin=origin,
+        domains=domains,
+        secondary_domains=secondary,
+    )

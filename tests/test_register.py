@@ -222,3 +222,46 @@ def test_ensure_register_keeps_an_existing_file(tmp_path: Path) -> None:
     assert ensure_register(path) == path
     assert path.read_text(encoding="utf-8") == mine
     assert isinstance(load_register(path), Register)
+
+
+# --- domains, descriptions, and every problem at once -------------------------------------------
+
+
+def test_default_register_covers_ai_alignment() -> None:
+    assert default_register().domains == ("ai-alignment",)
+
+
+def test_domains_description_and_grounding_are_read() -> None:
+    text = (
+        "agent: rio\ndomain: internet-finance\nsecondary_domains: [collective-intelligence]\n"
+        "beliefs:\n"
+        + entry(description='"Markets  aggregate\n      what people know."', grounding="[a, b]")
+    )
+    register = parse_register(text, "r.yaml")
+    assert register.domains == ("internet-finance",)
+    assert register.secondary_domains == ("collective-intelligence",)
+    belief = register.get("B1")
+    assert belief is not None
+    assert belief.description == "Markets aggregate what people know."
+    assert belief.grounding == ("a", "b")
+    assert parse_register(register_yaml(GOOD_ENTRY), "r").domains == ()
+
+
+def test_domain_and_domains_together_are_refused() -> None:
+    text = "agent: a\ndomain: x\ndomains: [y]\nbeliefs:\n" + GOOD_ENTRY
+    with pytest.raises(RegisterError, match="'domain' or 'domains'"):
+        parse_register(text, "r.yaml")
+
+
+def test_every_bad_entry_is_reported_in_one_error() -> None:
+    text = register_yaml(
+        entry(id="B1", prior=2, disconfirmaton='"typo"'),
+        entry(id="B2", level="dogma"),
+        entry(id="B3", statement=None, disconfirmation=None),
+    )
+    with pytest.raises(RegisterError) as info:
+        parse_register(text, "r.yaml")
+    message = str(info.value)
+    assert message.startswith("r.yaml: belief B1: unknown key 'disconfirmaton'")
+    assert "belief B2: unknown level 'dogma'" in message
+    assert "belief B3: missing statement; missing disconfirmation" in message
