@@ -20,7 +20,7 @@ from agent.errors import TrackerError
 from beliefs.register import Register
 from beliefs.rule import RuleSettings
 from store.database import open_database
-from store.registers import ensure_register, load_register
+from store.registers import RecordedRegister, ensure_register, load_register, recorded_register
 
 
 class WorkspaceBusy(TrackerError):
@@ -31,24 +31,52 @@ class WorkspaceBusy(TrackerError):
 
 @dataclass
 class Workspace:
+    """An open workspace: its settings, the register in force, the database and the rule.
+
+    `recorded` is the register the ledger was last built with (None before the first `process`);
+    `register_path` is the file `register` was read from (None when it is that snapshot).
+    """
+
     settings: Settings
     register: Register
     db: Database
     rule: RuleSettings
+    recorded: RecordedRegister | None = None
+    register_path: str | None = None
 
 
 def load_workspace_register(settings: Settings) -> Register:
-    """The register in force; the default one is copied into the workspace on first use."""
+    """The register file in force; the default one is copied into the workspace on first use."""
     if settings.beliefs_is_default:
         ensure_register(settings.beliefs_path)
     return load_register(settings.beliefs_path)
 
 
-def open_workspace(settings: Settings) -> Workspace:
-    register = load_workspace_register(settings)
+def _register_for(
+    settings: Settings, recorded: RecordedRegister | None, for_process: bool
+) -> tuple[Register, str | None]:
+    """Which register a command uses, and the file it came from.
+
+    A register named on the command line or in TRACKER_BELIEFS is always used. Otherwise read
+    commands use the register the ledger was built with (its recorded snapshot), so they show
+    the credences the ledger gives, whatever happened to the file since; `process` reads the
+    file that register came from (so an edit to it is applied, and reported), or, if that file
+    is gone, the snapshot.
+    """
+    if not settings.beliefs_is_default or recorded is None:
+        return load_workspace_register(settings), str(settings.beliefs_path)
+    if for_process and recorded.path and Path(recorded.path).is_file():
+        return load_register(Path(recorded.path)), recorded.path
+    return recorded.register, None
+
+
+def open_workspace(settings: Settings, for_process: bool = False) -> Workspace:
+    """Open (creating it for `process`) the workspace and choose the register in force."""
     settings.home.mkdir(parents=True, exist_ok=True)
     db = open_database(settings.database_path)
-    return Workspace(settings, register, db, settings.rule)
+    recorded = recorded_register(db)
+    register, path = _register_for(settings, recorded, for_process)
+    return Workspace(settings, register, db, settings.rule, recorded, path)
 
 
 @contextlib.contextmanager

@@ -214,3 +214,146 @@ def parse_register(text: str, origin: str) -> Register:
         domains=domains,
         secondary_domains=secondary,
     )
+
+
+# -- the register as workspace data --------------------------------------------------------------
+
+
+def register_snapshot(register: Register) -> dict[str, Any]:
+    """The register as plain data, stored with the workspace: what its ledger was built with."""
+    return {
+        "agent": register.agent,
+        "origin": register.origin,
+        "domains": list(register.domains),
+        "secondary_domains": list(register.secondary_domains),
+        "beliefs": [
+            {
+                "id": b.id,
+                "statement": b.statement,
+                "prior": b.prior,
+                "level": b.level,
+                "disconfirmation": b.disconfirmation,
+                "description": b.description,
+                "grounding": list(b.grounding),
+            }
+            for b in register.beliefs
+        ],
+    }
+
+
+def register_from_snapshot(data: dict[str, Any]) -> Register:
+    """The inverse of `register_snapshot`."""
+    return Register(
+        agent=data["agent"],
+        origin=data["origin"],
+        domains=tuple(data.get("domains", ())),
+        secondary_domains=tuple(data.get("secondary_domains", ())),
+        beliefs=tuple(
+            Belief(
+                id=b["id"],
+                statement=b["statement"],
+                prior=float(b["prior"]),
+                level=b["level"],
+                disconfirmation=b["disconfirmation"],
+                description=b.get("description", ""),
+                grounding=tuple(b.get("grounding", ())),
+            )
+            for b in data["beliefs"]
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class RegisterChanges:
+    """How a register differs from the one a workspace was built with.
+
+    A belief whose id changed but whose statement did not is a rename; any other new id is an
+    addition and any other missing id a removal. `reworded` beliefs kept their id but changed
+    what a model is told (statement, disconfirmation or description).
+    """
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    renamed: tuple[tuple[str, str], ...] = ()
+    priors: tuple[tuple[str, float, float], ...] = ()
+    reworded: tuple[str, ...] = ()
+    domains: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.added
+            or self.removed
+            or self.renamed
+            or self.priors
+            or self.reworded
+            or self.domains
+        )
+
+    @property
+    def retired(self) -> tuple[str, ...]:
+        """Ids whose events no longer belong to any belief (removed, or renamed away)."""
+        return (*self.removed, *(old for old, _ in self.renamed))
+
+    def lines(self) -> list[str]:
+        """One line per change, for people."""
+        out = [f"belief {b} added: sources are judged against it" for b in self.added]
+        out += [f"belief {b} removed: its evidence is retired" for b in self.removed]
+        out += [f"belief {a} renamed to {b}: its evidence moves with it" for a, b in self.renamed]
+        out += [f"belief {b} prior {p:g} -> {q:g}: credence recomputed" for b, p, q in self.priors]
+        out += [f"belief {b} reworded: sources are judged again" for b in self.reworded]
+        if self.domains:
+            before, after = self.domains
+            out.append(f"domains {list(before)} -> {list(after)}: sources are routed again")
+        return out
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "added": list(self.added),
+            "removed": list(self.removed),
+            "renamed": [{"from": a, "to": b} for a, b in self.renamed],
+            "priors": [{"id": b, "from": p, "to": q} for b, p, q in self.priors],
+            "reworded": list(self.reworded),
+            "domains": [list(d) for d in self.domains] if self.domains else None,
+        }
+
+
+def _said(belief: Belief) -> tuple[str, str, str]:
+    return (belief.statement, belief.disconfirmation, belief.description)
+
+
+def register_changes(old: Register, new: Register) -> RegisterChanges:
+    """What changed from `old` to `new` (pure; the caller applies it through the ledger)."""
+    old_ids, new_ids = set(old.ids), set(new.ids)
+    gone = [b for b in old.beliefs if b.id not in new_ids]
+    came = [b for b in new.beliefs if b.id not in old_ids]
+    renamed: list[tuple[str, str]] = []
+    for belief in gone:
+        match = next((b for b in came if b.statement == belief.statement), None)
+        if match is not None:
+            renamed.append((belief.id, match.id))
+            came.remove(match)
+    renamed_from = {a for a, _ in renamed}
+    priors, reworded = [], []
+    for belief in new.beliefs:
+        before = old.get(belief.id)
+        if before is None:
+            continue
+        if before.prior != belief.prior:
+            priors.append((belief.id, before.prior, belief.prior))
+        if _said(before) != _said(belief):
+            reworded.append(belief.id)
+    domains = None
+    if (old.domains, old.secondary_domains) != (new.domains, new.secondary_domains):
+        domains = (
+            (*old.domains, *old.secondary_domains),
+            (*new.domains, *new.secondary_domains),
+        )
+    return RegisterChanges(
+        added=tuple(b.id for b in came),
+        removed=tuple(b.id for b in gone if b.id not in renamed_from),
+        renamed=tuple(renamed),
+        priors=tuple(priors),
+        reworded=tuple(reworded),
+        domains=domains,
+    )

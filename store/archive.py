@@ -15,13 +15,14 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from agent.errors import InputError
 from store.frontmatter import (
+    TRACKER_KEY,
     WRITE_BACK_KEYS,
     FrontmatterError,
     content_hash,
@@ -73,6 +74,8 @@ class Source:
     author: str | None
     tags: tuple[str, ...]
     problems: tuple[str, ...] = ()
+    abspath: str = ""
+    """The resolved path: what a source id belongs to across runs (ids never shift)."""
 
     def is_unprocessed(self) -> bool:
         """Status missing or `unprocessed`; other statuses (enrichment, partial) are not."""
@@ -81,10 +84,15 @@ class Source:
 
 @dataclass(frozen=True)
 class ReadFailure:
-    """A file (or link, or root) that could not be read, and why, on one line."""
+    """A file (or link, or root) that could not be read, and why, on one line.
+
+    `source_id` is the id the file holds when it is a source file that failed to read: it is
+    still there, so its recorded evidence is kept (a broken edit is not a deletion).
+    """
 
     path: Path
     error: str
+    source_id: str | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -221,33 +229,54 @@ def _os_problem(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-def _assign_ids(found: list[_Found]) -> tuple[list[tuple[_Found, str]], list[str]]:
+def _assign_ids(
+    found: list[_Found], known: Mapping[str, str] | None = None
+) -> tuple[list[tuple[_Found, str]], list[str]]:
     """Ids are stems; a later file (in path order) with a taken stem gets STEM~2, STEM~3, ...
 
-    A `~N` id never takes a stem another file has on its own, so ids stay put across runs.
+    `known` maps resolved paths to the ids tracker gave them before: those files keep their ids,
+    so a new file with the same stem takes a new suffix instead of shifting everyone's. A `~N` id
+    never takes a stem another file has on its own.
     """
+    known = known or {}
+    kept = {id(item): known[real] for item in found if (real := _real(item.path)) in known}
+    taken = set(kept.values())
+    if len(taken) < len(kept):  # two paths recorded under one id: fall back to path order
+        kept, taken = {}, set()
     stems = {Path(item.rel).stem for item in found}
     owner: dict[str, _Found] = {}
-    assigned, warnings = [], []
+    assigned: list[tuple[_Found, str]] = []
     for item in found:
         stem = Path(item.rel).stem
-        source_id, number = stem, 1
-        while source_id in owner or (number > 1 and source_id in stems):
+        source_id, number = kept.get(id(item), stem), 1
+        while id(item) not in kept and (
+            source_id in owner or source_id in taken or (number > 1 and source_id in stems)
+        ):
             number += 1
             source_id = f"{stem}~{number}"
         owner[source_id] = item
         assigned.append((item, source_id))
-        if number > 1:
-            first = owner[stem].path
+    warnings = []
+    for item, source_id in assigned:
+        stem = Path(item.rel).stem
+        if source_id != stem:
+            holder = owner.get(stem)
+            where = f" ({holder.path} has {stem!r})" if holder is not None else ""
             warnings.append(
-                f"duplicate source id {stem!r}: {item.path} is read as {source_id!r} "
-                f"({first} has {stem!r})"
+                f"duplicate source id {stem!r}: {item.path} is read as {source_id!r}{where}"
             )
     return assigned, warnings
 
 
-def scan_archive(roots: Sequence[Path]) -> ArchiveScan:
-    """Find and read every source under `roots` (files or folders); failures do not stop it."""
+def _real(path: Path) -> str:
+    return os.path.realpath(path)
+
+
+def scan_archive(roots: Sequence[Path], known: Mapping[str, str] | None = None) -> ArchiveScan:
+    """Find and read every source under `roots` (files or folders); failures do not stop it.
+
+    `known` (resolved path -> id) keeps the ids of files tracker has seen before.
+    """
     walker = _Walker()
     for index, root in enumerate(roots):
         walker.add_root(Path(root), index)
@@ -257,13 +286,13 @@ def scan_archive(roots: Sequence[Path]) -> ArchiveScan:
         if item.identity not in seen:
             seen.add(item.identity)
             unique.append(item)
-    assigned, warnings = _assign_ids(unique)
+    assigned, warnings = _assign_ids(unique, known)
     scan = ArchiveScan(failures=list(walker.failures), warnings=warnings)
     for item, source_id in assigned:
         try:
             scan.sources.append(read_source(item.path, source_id))
         except SourceReadError as exc:
-            scan.failures.append(ReadFailure(item.path, exc.problem))
+            scan.failures.append(ReadFailure(item.path, exc.problem, source_id))
     scan.failures.sort(key=lambda failure: str(failure.path))
     return scan
 
@@ -422,6 +451,7 @@ def _build_source(path: Path, source_id: str, text: str, doc: Any) -> Source:
         author=_first(fm, "author"),
         tags=_tags(fm.get("tags")),
         problems=tuple(_problems(fm, doc.layout, date)),
+        abspath=os.path.realpath(path),
     )
 
 
@@ -436,9 +466,10 @@ def write_back(source: Source, updates: dict[str, Any]) -> None:
     they are the keys the content hash leaves out, which is why write-back never makes a source
     look changed. A link is written through, so the link itself stays.
     """
-    stray = sorted(set(updates) - set(WRITE_BACK_KEYS))
+    allowed = (*WRITE_BACK_KEYS, TRACKER_KEY)
+    stray = sorted(set(updates) - set(allowed))
     if stray:
-        raise ValueError(f"write_back may only set {', '.join(WRITE_BACK_KEYS)}; got {stray}")
+        raise ValueError(f"write_back may only set {', '.join(allowed)}; got {stray}")
     path = source.path
     try:
         current = read_text(path)

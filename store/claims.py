@@ -293,3 +293,8 @@ def live_claims_with_sources(db: Database) -> list[dict[str, Any]]:
         item["source_frontmatter"] = json.loads(item["source_frontmatter"] or "{}")
         out.append(item)
     return out
+
+
+def rename_belief_links(db: Database, old: str, new: str) -> None:
+    """Point claims' stances on a renamed belief at its new id."""
+    db.execute("UPDATE claim_beliefs SET belief = ? WHERE belief = ?", [new, old])

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -33,8 +34,13 @@ SCHEMA_KEYS: tuple[str, ...] = (
 )
 # fmt: on
 LEGACY_KEYS: tuple[str, ...] = ("source", "date_published", "date_archived", "source_type")
+# tracker's own record of what it did to a source (status, date, claims, model, notes), kept
+# under one key so that a curator's values of the lifecycle keys never have to be overwritten.
+TRACKER_KEY = "tracker"
+# What the content hash leaves out: everything tracker may write into a file.
+UNHASHED_KEYS: frozenset[str] = frozenset((*WRITE_BACK_KEYS, TRACKER_KEY))
 KNOWN_KEYS: frozenset[str] = frozenset(
-    (*SCHEMA_KEYS, *LEGACY_KEYS, *WRITE_BACK_KEYS, "enrichments")
+    (*SCHEMA_KEYS, *LEGACY_KEYS, *WRITE_BACK_KEYS, TRACKER_KEY, "enrichments")
 )
 
 Layout = Literal["block", "flattened", "none"]
@@ -264,14 +270,40 @@ def canonical_json(value: Any) -> str:
     )
 
 
-def content_hash(doc: ParsedDocument) -> str:
-    """sha256 of the body and the frontmatter minus the write-back keys.
+def normalize_text(text: str) -> str:
+    """Text as it reads, not as it was saved: Unicode NFC, no byte-order mark, every run of white
+    space one space, no blank lines, no line-end style. Two files that differ only in those are
+    the same content to a reader, so they must be the same content to the ledger."""
+    text = unicodedata.normalize("NFC", text.replace(_BOM, ""))
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
 
-    Leaving the write-back keys out is what lets tracker write its status into a file without
-    making the file look changed on the next run; sorting keys makes the layout irrelevant.
+
+def _normalized(value: Any) -> Any:
+    if isinstance(value, str):
+        return normalize_text(value)
+    if isinstance(value, dict):
+        return {normalize_text(str(key)): _normalized(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_normalized(item) for item in value]
+    return value
+
+
+HASH_VERSION = 2
+
+
+def content_hash(doc: ParsedDocument) -> str:
+    """sha256 of the normalised body and frontmatter, minus the keys tracker writes.
+
+    Leaving tracker's keys out is what lets it write its status into a file without making the
+    file look changed on the next run; sorting keys makes the layout irrelevant; normalising
+    (`normalize_text`) makes a copy saved with CRLF, a BOM, other spacing or another Unicode form
+    the same content as the original, so it is counted once.
     """
-    kept = {key: value for key, value in doc.frontmatter.items() if key not in WRITE_BACK_KEYS}
-    payload = canonical_json({"frontmatter": kept, "body": doc.body})
+    kept = {key: value for key, value in doc.frontmatter.items() if key not in UNHASHED_KEYS}
+    payload = canonical_json(
+        {"v": HASH_VERSION, "frontmatter": _normalized(kept), "body": normalize_text(doc.body)}
+    )
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -367,7 +399,24 @@ def render_entry(key: str, value: Any) -> list[str]:
     ):
         items = [quote(i) if isinstance(i, str) else scalar(i) for i in value]
         return [f"{_key(key)}:", *(f"  - {item}" for item in items)]
+    if key == TRACKER_KEY and isinstance(value, dict) and value:
+        return [f"{_key(key)}:", *_nested_block(value)]
     return [f"{_key(key)}: {flow(value)}"]
+
+
+def _nested_block(value: dict[str, Any], indent: str = "  ") -> list[str]:
+    """A mapping of scalars and lists of scalars as an indented block (tracker's own record)."""
+    lines = []
+    for key, item in value.items():
+        name = _key(key) if isinstance(key, str) else scalar(key)
+        if isinstance(item, list | tuple) and item and all(_is_scalar(i) for i in item):
+            lines.append(f"{indent}{name}:")
+            lines.extend(
+                f"{indent}  - {quote(i) if isinstance(i, str) else scalar(i)}" for i in item
+            )
+        else:
+            lines.append(f"{indent}{name}: {flow(item)}")
+    return lines
 
 
 def flow(value: Any) -> str:

@@ -50,15 +50,16 @@ def live_evidence(
     return [Evidence(*row) for row in db.execute(sql, params).fetchall()]
 
 
-def supersede_source(db: Database, source_id: str, new_sha256: str, now: str) -> int:
-    """Mark every live record of an earlier version of the source as superseded.
+def supersede_source(db: Database, source_id: str, by: str, now: str) -> int:
+    """Mark every live record of the source as superseded, `by` its new content hash (an edit)
+    or a reason ("source removed", "renamed to X", "same content as X").
 
     Returns how many ledger events were retired (the caller restores credences if any were).
     """
     cursor = db.execute(
         "UPDATE events SET superseded_at = ?, superseded_by = ? "
         "WHERE source = ? AND superseded_at IS NULL",
-        [now, new_sha256, source_id],
+        [now, by, source_id],
     )
     for table in ("claims", "claim_evidence", "rejections"):
         db.execute(
@@ -266,3 +267,24 @@ def live_notes(db: Database) -> list[tuple[str, str, str, str, str]]:
             "WHERE superseded_at IS NULL AND note IS NOT NULL ORDER BY at, id"
         )
     ]
+
+
+def supersede_belief(db: Database, belief_id: str, reason: str, now: str) -> int:
+    """Retire every live event of a belief the register no longer has (reason in superseded_by)."""
+    cursor = db.execute(
+        "UPDATE events SET superseded_at = ?, superseded_by = ? "
+        "WHERE belief = ? AND superseded_at IS NULL",
+        [now, reason, belief_id],
+    )
+    return cursor.rowcount
+
+
+def live_events_of_belief(db: Database, belief_id: str) -> list[NewEvent]:
+    """The belief's live events in ledger order, as they would be appended again."""
+    rows = db.execute(
+        "SELECT belief, claim, source, sha256, stance, confidence, source_format, raw_weight, "
+        "weight, credence_before, credence_after, note, at FROM events "
+        "WHERE belief = ? AND superseded_at IS NULL ORDER BY id",
+        [belief_id],
+    ).fetchall()
+    return [NewEvent(*row) for row in rows]

@@ -291,3 +291,46 @@ def m004_full_text_search(db: Database) -> None:
                 ],
             )
     db.execute("INSERT INTO claims_fts(claims_fts) VALUES ('rebuild')")
+
+
+@migrations()
+def m005_archive_present(db: Database) -> None:
+    """What tracker needs to keep the ledger equal to the archive as it is now.
+
+    - `sources.abspath`: the resolved path a source id belongs to, so ids never shift when new
+      files with the same stem appear (backfilled from `path`, made absolute);
+    - `sources.signature`: the MinHash signature of the content, to find near-copies;
+    - `sources.written`: the lifecycle values tracker last wrote into the file (JSON), so a value
+      a curator set is told apart from one tracker set;
+    - `sources.view_sha256`: the register view the source was judged against; a source is judged
+      again when the beliefs it is shown change;
+    - `registers`: every register the workspace was built with (a snapshot), the last one in force;
+    - `workspace`: facts about the workspace itself (its id, which an export manifest names).
+    """
+    import os
+    import uuid
+
+    for column, kind in (
+        ("abspath", "TEXT"),
+        ("signature", "BLOB"),
+        ("written", "TEXT"),
+        ("view_sha256", "TEXT"),
+    ):
+        db.execute(f"ALTER TABLE sources ADD COLUMN {column} {kind}")
+    db.execute("CREATE INDEX sources_abspath ON sources(abspath)")
+    for source_id, path in db.execute("SELECT id, path FROM sources").fetchall():
+        db.execute(
+            "UPDATE sources SET abspath = ? WHERE id = ?", [os.path.realpath(path), source_id]
+        )
+    db.execute(
+        """CREATE TABLE registers (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            path TEXT,
+            snapshot TEXT NOT NULL,
+            at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE TABLE workspace (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO workspace (key, value) VALUES ('id', ?)", [uuid.uuid4().hex])

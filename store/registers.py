@@ -1,17 +1,32 @@
-"""Register files: reading a belief register, the packaged default, and its workspace copy.
+"""Register files, and the register a workspace records: reading a belief register, the
+packaged default and its workspace copy; the snapshots `process` records with the ledger.
 
 The parsing and checking of a register's text is pure (`beliefs.register.parse_register`); this
-module does the file work around it, so every problem still names the file.
+module does the file work around it, so every problem still names the file. A workspace keeps a
+snapshot of every register its ledger was built with: read commands use the last one, so they
+show the credences the ledger was computed with, whatever happened to the file since.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from beliefs.register import DEFAULT_ORIGIN, Register, parse_register, register_error
+from sqlite_utils import Database
+
+from beliefs.register import (
+    DEFAULT_ORIGIN,
+    Register,
+    parse_register,
+    register_error,
+    register_from_snapshot,
+    register_snapshot,
+)
 
 
 def load_register(path: Path) -> Register:
@@ -61,3 +76,44 @@ def ensure_register(path: Path) -> Path:
             str(path), f"cannot create belief register: {exc.strerror or exc}"
         ) from exc
     return path
+
+
+# -- the register a workspace was built with -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedRegister:
+    """The register last recorded by `process`, with the file it was read from."""
+
+    register: Register
+    sha256: str
+    path: str | None
+
+
+def snapshot_sha256(register: Register) -> str:
+    text = json.dumps(register_snapshot(register), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def recorded_register(db: Database) -> RecordedRegister | None:
+    """The register in force for this workspace's ledger, or None before the first record."""
+    row = db.execute(
+        "SELECT snapshot, sha256, path FROM registers ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    return RecordedRegister(register_from_snapshot(json.loads(row[0])), row[1], row[2])
+
+
+def record_register(db: Database, register: Register, path: str | None, now: str) -> None:
+    """Append the register now in force (inside the caller's transaction)."""
+    db.execute(
+        "INSERT INTO registers (sha256, origin, path, snapshot, at) VALUES (?, ?, ?, ?, ?)",
+        [
+            snapshot_sha256(register),
+            register.origin,
+            path,
+            json.dumps(register_snapshot(register), ensure_ascii=False),
+            now,
+        ],
+    )

@@ -19,6 +19,7 @@ def test_whole_corpus_goes_through(tmp_path: Path) -> None:
     corpus = require_corpus() / "sources"
     archive = tmp_path / "sources"
     shutil.copytree(corpus, archive)
+    curators = {s.id: s.frontmatter for s in scan_archive([archive]).sources}
     runner = CliRunner()
     result = runner.invoke(app, ["process", str(archive), "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
@@ -32,8 +33,13 @@ def test_whole_corpus_goes_through(tmp_path: Path) -> None:
     scan = scan_archive([archive])
     assert scan.failures == []
     for source in scan.sources:
-        assert source.status in ("processed", "null-result"), source.id
-        assert source.frontmatter.get("processed_by") == "theseus"
+        record = source.frontmatter["tracker"]  # tracker's own record, always written
+        assert record["status"] in ("processed", "null-result"), source.id
+        assert record["processed_by"] == "theseus"
+        before = curators[source.id]
+        for key in ("status", "processed_by", "claims_extracted", "extraction_notes"):
+            if before.get(key) not in (None, "unprocessed"):  # a curator's value: kept
+                assert source.frontmatter[key] == before[key], (source.id, key)
     flattened = [
         s
         for s in scan.sources

@@ -147,14 +147,33 @@ def test_unreadable_frontmatter(text: str, message: str) -> None:
 def test_hash_ignores_write_back_keys_only() -> None:
     doc = parse_document(BLOCK)
     base = content_hash(doc)
-    for key in WRITE_BACK_KEYS:
+    for key in (*WRITE_BACK_KEYS, "tracker"):
         changed = {**doc.frontmatter, key: "something else"}
         assert content_hash(ParsedDocument(changed, doc.body, "block")) == base
     assert (
         content_hash(ParsedDocument({**doc.frontmatter, "title": "t"}, doc.body, "block")) != base
     )
-    assert content_hash(ParsedDocument(doc.frontmatter, doc.body + " ", "block")) != base
+    assert content_hash(ParsedDocument(doc.frontmatter, doc.body + " word", "block")) != base
     assert len(base) == 64 and set(base) <= set(string.hexdigits.lower())
+
+
+def test_hash_ignores_how_the_text_was_saved() -> None:
+    """CRLF, a BOM, trailing or doubled spaces, blank lines and Unicode form are not content."""
+    doc = parse_document(BLOCK)
+    base = content_hash(doc)
+    saved_otherwise = [
+        doc.body + " ",
+        doc.body.replace("\n", "\r\n"),
+        "\ufeff" + doc.body,
+        doc.body.replace(" ", "  "),
+        doc.body.replace("\n", "\n\n"),
+        doc.body.rstrip("\n"),
+    ]
+    for body in saved_otherwise:
+        assert content_hash(ParsedDocument(doc.frontmatter, body, "block")) == base, repr(body)
+    composed = ParsedDocument({**doc.frontmatter, "title": "Caf\u00e9"}, doc.body, "block")
+    decomposed = ParsedDocument({**doc.frontmatter, "title": "Cafe\u0301"}, doc.body, "block")
+    assert content_hash(composed) == content_hash(decomposed)
 
 
 def test_hash_is_layout_independent() -> None:

@@ -188,7 +188,12 @@ def test_challenge_carries_a_disconfirmation_note(fake_embedder, archive, monkey
 
 
 def test_near_duplicate_across_sources_becomes_evidence(fake_embedder, archive, monkeypatch):
-    (archive / "review-2.md").write_text(SOURCE.replace("half of", "about half of"))
+    # Another source (not a near-copy of the first, which would count once) making the same point.
+    other = SOURCE.replace(
+        "Reviewers caught half of the defects in short changes but only a fifth in long ones.",
+        "A second lab's audit of its own review queue over a full year found the same pattern.",
+    )
+    (archive / "review-2.md").write_text(other)
     title = "Verification of long changes lags their production"
     with_replies(monkeypatch, [json.dumps({"claims": [claim(title)]})] * 2)
     report = run(archive)

@@ -272,7 +272,7 @@ def test_stance_rules() -> None:
 def _prompt(source_id: str, title: str, text: str) -> str:
     return (
         "Extract claims as JSON.\n"
-        + source_block(source_id, title, text)
+        + source_block(title, text)
         + "\n"
         + beliefs_block(BELIEFS)
         + "\nReply with one JSON object."

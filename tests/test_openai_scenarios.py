@@ -8,6 +8,7 @@ and the recorded model calls.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -72,6 +73,13 @@ Machine-checked proofs kept pace with the generator as the lemmas grew longer.
 runner = CliRunner()
 
 
+def asks_about(request: Request, name: str) -> bool:
+    """Whether the request's prompt holds SOURCES[name] (prompts name a source by its title)."""
+    title = re.search(r'^title: "(.*)"$', SOURCES[name], re.M)
+    assert title is not None
+    return f'<source title="{title.group(1)}">' in request.prompt
+
+
 @pytest.fixture
 def archive(tmp_path: Path) -> Path:
     folder = tmp_path / "archive"
@@ -134,7 +142,7 @@ def marker_script(special: str, bad: Reply | None = None) -> object:
     """Valid replies, except `bad` for the source whose id is `special`."""
 
     def script(request: Request) -> Reply:
-        if bad is not None and f'<source id="{special}"' in request.prompt:
+        if bad is not None and asks_about(request, special):
             return bad
         return Reply(valid_reply(request))
 
@@ -174,7 +182,7 @@ def test_valid_replies_are_accepted_recorded_and_priced(
 def test_fenced_reply_and_prose_before_json_are_parsed(archive, workspace_env, monkeypatch):
     def script(request: Request) -> Reply:
         body = valid_reply(request, count=1)
-        if '<source id="audits"' in request.prompt:
+        if asks_about(request, "audits"):
             return Reply(f"Here is what I found.\n```json\n{body}\n```\nHope it helps.")
         return Reply(f"I read the source carefully. Two claims stand out. {body}")
 
@@ -220,7 +228,7 @@ def test_never_valid_is_one_malformed_rejection_and_a_null_result(
 
 def test_429_then_success_honours_retry_after(archive, workspace_env, monkeypatch):
     def script(request: Request) -> Reply:
-        if request.repeat == 0 and '<source id="audits"' in request.prompt:
+        if request.repeat == 0 and asks_about(request, "audits"):
             return Reply(status=429, headers={"Retry-After": "1"})
         return Reply(valid_reply(request))
 
@@ -368,7 +376,7 @@ def test_api_key_never_leaks(archive, workspace_env, monkeypatch, capsys):
     monkeypatch.setenv("OPENAI_API_KEY", key)
 
     def script(request: Request) -> Reply:
-        if '<source id="audits"' in request.prompt:
+        if asks_about(request, "audits"):
             echoed = request.headers.get("authorization", "")
             return Reply(status=401, body=json.dumps({"error": {"message": f"bad key {echoed}"}}))
         return Reply(valid_reply(request))
@@ -386,7 +394,7 @@ def test_api_key_never_leaks(archive, workspace_env, monkeypatch, capsys):
 
 def test_an_exported_run_replays_without_the_server(archive, tmp_path, monkeypatch):
     def script(request: Request) -> Reply:
-        if request.repeat == 0 and '<source id="budgets"' in request.prompt:
+        if request.repeat == 0 and asks_about(request, "budgets"):
             return Reply("not json yet")  # the replay must reproduce the retry too
         stance = "challenges" if "proof" in request.prompt.lower() else "supports"
         return Reply(valid_reply(request, stance=stance))

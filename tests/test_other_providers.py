@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from tests.llm_server import LLMServer, Reply, Request, valid_reply
-from tests.test_openai_scenarios import SOURCES, statuses
+from tests.test_openai_scenarios import SOURCES, asks_about, statuses
 
 runner = CliRunner()
 
@@ -40,7 +40,7 @@ def calls(home: Path) -> list[tuple]:
 
 def test_anthropic_replies_land_and_a_429_is_retried(archive, workspace_env, monkeypatch) -> None:
     def script(request: Request) -> Reply:
-        if request.repeat == 0 and '<source id="audits"' in request.prompt:
+        if request.repeat == 0 and asks_about(request, "audits"):
             return Reply(status=429, headers={"retry-after": "0"})
         return Reply("Here you are.\n" + valid_reply(request))
 
@@ -63,7 +63,7 @@ def test_ollama_replies_land_and_a_down_server_fails_the_source(
     monkeypatch.setenv("TRACKER_LLM_RETRIES", "1")
 
     def script(request: Request) -> Reply:
-        if '<source id="proofs"' in request.prompt:
+        if asks_about(request, "proofs"):
             return Reply(status=500)
         return Reply(valid_reply(request))
 

@@ -26,7 +26,8 @@ def test_rendered_prompt_gives_back_source_and_beliefs(sample_archive: Path) -> 
     prompt = load_prompt("extract").render(**extract_prompt_values(source, beliefs_block(views)))
     blocks = read_blocks(prompt)
     assert blocks.text == source.body
-    assert blocks.title == source.title and blocks.source_id == "notes"
+    assert blocks.title == source.title
+    assert "id=" not in prompt.split("<source", 1)[1].split(">", 1)[0]  # no id in the prompt
     assert blocks.beliefs == views
 
 

@@ -195,16 +195,39 @@ def test_export_overwrites_only_its_own_files(built) -> None:
     out = built / "export"
     first = cli_json("export", str(out))
     mine = out / first["files"][0]
+    # A note this workspace exported for a claim since superseded: in its manifest, unchanged.
     stale = out / "claims" / "old-claim-c000000000000.md"
-    stale.write_text(mine.read_text())  # an earlier export's note of a claim since superseded
+    stale.write_text(mine.read_text())
+    manifest = json.loads((out / ".tracker-export.json").read_text())
+    manifest["files"]["claims/old-claim-c000000000000.md"] = manifest["files"][first["files"][0]]
+    (out / ".tracker-export.json").write_text(json.dumps(manifest))
+    # A curator's file that merely contains tracker's marker line is theirs.
     foreign = out / "claims" / "notes-by-a-curator.md"
-    foreign.write_text("---\ntype: claim\n---\n# Mine\n")
+    foreign.write_text("---\ntype: claim\nexported_by: tracker\n---\n# Mine\n")
     again = cli_json("export", str(out))
     assert again["removed"] == ["claims/old-claim-c000000000000.md"] and foreign.exists()
-    mine.write_text("# a curator's own note with the same name\n")
+    mine.write_text("# a curator's edit of the exported note\n")
     result = runner.invoke(app, ["export", str(out)])
-    assert result.exit_code == 1 and "not written by tracker" in result.stderr
-    assert mine.read_text().startswith("# a curator's own note")
+    assert result.exit_code == 1 and "edited since tracker exported it" in result.stderr
+    assert mine.read_text().startswith("# a curator's edit")
+    result = runner.invoke(app, ["export", str(out)])  # and on every later export
+    assert mine.read_text().startswith("# a curator's edit") and foreign.exists()
+
+
+def test_export_refuses_a_folder_of_another_workspace(built, tmp_path) -> None:
+    out = built / "export"
+    cli_json("export", str(out))
+    notes = sorted(p.name for p in (out / "claims").glob("*.md"))
+    other_home = tmp_path / "other-home"
+    (other_home).mkdir()
+    from store.database import open_database
+
+    open_database(other_home / "tracker.db")  # an empty workspace of its own
+    result = runner.invoke(app, ["export", str(out), "--home", str(other_home)])
+    assert result.exit_code == 2 and "another workspace" in result.stderr
+    forced = runner.invoke(app, ["export", str(out), "--home", str(other_home), "--force"])
+    assert forced.exit_code == 0, forced.stderr
+    assert sorted(p.name for p in (out / "claims").glob("*.md")) == notes  # nothing deleted
 
 
 def free_port() -> int:

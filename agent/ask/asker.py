@@ -112,17 +112,17 @@ class Asker:
     """
 
     def __init__(self, settings: Settings, embedder: Any = None, model: Any = None) -> None:
-        from agent.workspace import load_workspace_register
-        from store.database import open_database
+        from agent.workspace import open_workspace
 
         if not settings.database_path.exists():
             raise ConfigError(
                 f"no tracker workspace at {settings.home}; run `tracker process` first"
             )
         self.settings = settings
-        self.register = load_workspace_register(settings)
-        self.rule = settings.rule
-        self.db = open_database(settings.database_path)
+        workspace = open_workspace(settings)
+        self.register = workspace.register
+        self.rule = workspace.rule
+        self.db = workspace.db
         if not search.has_searchable_content(self.db):
             raise ConfigError(
                 f"the workspace at {settings.home} holds no processed sources yet; "

@@ -54,6 +54,15 @@ def process(
     no_write_back: Annotated[
         bool, typer.Option("--no-write-back", help="Leave the source files untouched.")
     ] = False,
+    take_over: Annotated[
+        bool,
+        typer.Option(
+            "--take-over",
+            help="Write tracker's values into the lifecycle keys (status, processed_by, ...) "
+            "even where a curator set them; by default a curator's value stays and tracker's "
+            "record goes under `tracker:`.",
+        ),
+    ] = False,
     jobs: Annotated[
         int,
         typer.Option(
@@ -80,6 +89,7 @@ def process(
         only_unprocessed=only_unprocessed,
         write_back=not no_write_back,
         jobs=jobs,
+        take_over=take_over,
     )
     report = run_process(settings, options, progress=_ProgressBar())
     for warning in report.warnings:
@@ -93,7 +103,13 @@ def process(
             f"{report.sources_seen} sources seen: {report.processed} processed, "
             f"{report.skipped} skipped ({len(report.duplicates)} duplicates), "
             f"{len(report.failed)} failed"
+            + (f", {len(report.removed)} removed" if report.removed else "")
         )
+        if report.curator_status_kept:
+            typer.echo(
+                f"{report.curator_status_kept} files kept a curator's status "
+                "(tracker's record is under `tracker:`)"
+            )
         codes = ", ".join(f"{c} {n}" for c, n in sorted(report.rejected_by_code.items()))
         typer.echo(
             f"claims: {report.claims_proposed} proposed, {report.claims_accepted} accepted, "

@@ -100,22 +100,35 @@ def revalidate(
 @error_boundary
 def export(
     directory: Annotated[Path, typer.Argument(help="Folder to write claims/ and beliefs.md into.")],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write into a folder another workspace exported to (its notes are never "
+            "deleted; files a person wrote or edited are still kept).",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
     home: HomeOpt = None,
     beliefs: BeliefsOpt = None,
     llm: LlmOpt = None,
 ) -> None:
-    """Accepted claims as markdown notes in the knowledge base's claim format, and beliefs.md."""
+    """Accepted claims as markdown notes in the knowledge base's claim format, and beliefs.md.
+
+    tracker overwrites or deletes only files it exported from this workspace that are still as
+    it wrote them (a manifest, .tracker-export.json, keeps their hashes); a file a person wrote
+    or edited is kept and reported, and the exit status is 1.
+    """
     from agent.reports.export_notes import export_notes
 
     ws = open_ws(home, beliefs)
     try:
-        result = export_notes(ws.db, ws.register, ws.rule, directory)
+        result = export_notes(ws.db, ws.register, ws.rule, directory, force)
     except OSError as exc:
         fail(f"cannot write into {directory}: {exc.strerror}", 1)
         return
     for refused in result.refused:
-        typer.echo(f"tracker: failed: {refused['path']}: {refused['error']}", err=True)
+        typer.echo(f"tracker: kept: {refused['path']}: {refused['error']}", err=True)
     if json_out:
         print_json(result.as_json())
     else:

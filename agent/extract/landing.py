@@ -118,7 +118,10 @@ class SourceLander:
         self.embedder = embedder
         self.duplicates = duplicates
 
-    def land(self, source: Source, extraction: Extraction) -> Landing:
+    def land(
+        self, source: Source, extraction: Extraction, recorded: dict[str, Any] | None = None
+    ) -> Landing:
+        """Land one source; `recorded` adds fields to its `sources` row (view, signature)."""
         now = now_iso()
         landing = Landing()
         with write_transaction(self.db):
@@ -173,6 +176,7 @@ class SourceLander:
                     extraction_notes=notes,
                     processed_at=now,
                     written_back=0,
+                    **(recorded or {}),
                 ),
             )
         return landing

@@ -24,13 +24,17 @@ from agent.credences import store_credences
 from agent.errors import TrackerError
 from agent.extract.extraction import Extraction, Extractor, ProviderError
 from agent.extract.landing import DuplicateIndex, SourceLander, now_iso, source_text
+from agent.extract.present import Duplicate, Removal, plan_run, text_signature
+from agent.extract.register_sync import beliefs_text, sync_register, view_sha256
+from agent.extract.writeback import plan_write_back
 from agent.llm.policy import call_policy
 from agent.llm.pricing import price_table
-from agent.llm.prompt_blocks import BeliefView, beliefs_block, source_block
+from agent.llm.prompt_blocks import source_block
 from agent.llm.prompts import load_prompt
 from agent.llm.providers import check_model_spec, is_remote, make_chat_model
 from agent.llm.summary import CallSummary
 from agent.workspace import Workspace, open_workspace, process_lock
+from beliefs.register import RegisterChanges
 from store.archive import Source, SourceWriteError, scan_archive, write_back
 from store.calls import record_failed_calls
 from store.chunking import chunk_text
@@ -41,7 +45,11 @@ from store.ledger import supersede_source
 from store.reply_cache import ReplyCache
 from store.sources import (
     DONE_STATUSES,
+    DUPLICATE,
+    REMOVED,
+    KnownSource,
     known_sources,
+    mark_status,
     mark_written_back,
     source_row,
     upsert_source,
@@ -55,6 +63,7 @@ class ProcessOptions:
     only_unprocessed: bool = False
     write_back: bool = True
     jobs: int = 1
+    take_over: bool = False  # write tracker's values into curators' lifecycle keys too
 
 
 @dataclass
@@ -69,15 +78,21 @@ class ProcessReport:
     claims_accepted: int = 0
     claims_rejected: int = 0
     duplicates: list[dict[str, str]] = field(default_factory=list)
+    removed: list[dict[str, str | None]] = field(default_factory=list)
+    curator_status_kept: int = 0
     warnings: list[str] = field(default_factory=list)
     rejected_by_code: dict[str, int] = field(default_factory=dict)
     calls: CallSummary = field(default_factory=lambda: CallSummary("offline"))
+    register_changes: RegisterChanges | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """The contract's shape, plus `duplicates`, `warnings` and `model_calls`."""
+        """The contract's shape, plus `duplicates`, `removed`, `curator_status_kept`,
+        `register_changes`, `warnings` and `model_calls`."""
         data = asdict(self)
         del data["rejected_by_code"], data["calls"]
         data["model_calls"] = self.calls.as_json()
+        changes = self.register_changes
+        data["register_changes"] = changes.as_json() if changes is not None else None
         return data
 
 
@@ -93,7 +108,7 @@ def extract_prompt_values(source: Source, beliefs_text: str) -> dict[str, str]:
     """
     return {
         "beliefs_block": beliefs_text,
-        "source_block": source_block(source.id, source.title, source_text(source)),
+        "source_block": source_block(source.title, source_text(source)),
         "domain": source.domain or "ai-alignment",
     }
 
@@ -106,7 +121,7 @@ def process(
 ) -> ProcessReport:
     """Run one `tracker process` over the given archives and return its report."""
     check_model_spec(settings.llm, settings)
-    workspace = open_workspace(settings)
+    workspace = open_workspace(settings, for_process=True)
     with process_lock(settings.lock_path):
         return _Run(workspace, options, embedder_factory, progress).run()
 
@@ -121,7 +136,7 @@ def reland(
     The same path as a fresh extraction: one transaction per source, old records superseded,
     new events appended, the vector index and the file's frontmatter brought up to date.
     """
-    workspace = open_workspace(settings)
+    workspace = open_workspace(settings, for_process=True)
     with process_lock(settings.lock_path):
         run = _Run(workspace, ProcessOptions(archives=[]), embedder_factory, None)
         duplicates = run._duplicate_index()
@@ -146,7 +161,9 @@ class _Run:
         self.progress = progress
         self._embedder: Any = None
         self._index: Any = None
-        self._beliefs_text: str | None = None
+        self._beliefs_text = beliefs_text(ws.register)
+        self.view = view_sha256(ws.register)
+        self._signatures: dict[str, bytes | None] = {}
 
     # -- lazily built heavy parts -------------------------------------------------------------
     @property
@@ -174,11 +191,34 @@ class _Run:
 
     # -- the run --------------------------------------------------------------------------------
     def run(self) -> ProcessReport:
-        scan = scan_archive(self.options.archives)
+        self._sync_register()
+        known = known_sources(self.db)
+        paths = {k.abspath: k.id for k in known.values() if k.abspath and k.status != REMOVED}
+        scan = scan_archive(self.options.archives, paths)
         self.report.warnings.extend(scan.warnings)
         for failure in scan.failures:
             self.report.failed.append({"path": str(failure.path), "error": failure.error})
-        todo = self._classify(scan.sources)
+        for source in scan.sources:  # signatures of contents tracker judged before are kept
+            record = known.get(source.id)
+            if record is not None and record.sha256 == source.content_hash and record.signature:
+                self._signatures[source.content_hash] = record.signature
+        plan = plan_run(
+            scan.sources,
+            {f.source_id for f in scan.failures if f.source_id},
+            known,
+            self.options.archives,
+            self.view,
+            self._signature,
+            (lambda s: s.is_unprocessed()) if self.options.only_unprocessed else lambda s: True,
+        )
+        for source in plan.unchanged:
+            self.report.skipped += 1
+            self._finish_write_back(source)
+        for duplicate in plan.duplicates:
+            self._record_duplicate(duplicate, known.get(duplicate.source.id))
+        for removal in plan.removed:
+            self._record_removal(removal)
+        todo = plan.todo
         for source in todo:
             self.report.warnings.extend(f"{source.path}: {problem}" for problem in source.problems)
         self.report.sources_seen = (
@@ -190,49 +230,58 @@ class _Run:
             self._process_all(todo, duplicates)
         return self.report
 
-    def _classify(self, sources: list[Source]) -> list[Source]:
-        """Split sources into skipped (known content), duplicates, and work to do."""
-        known: dict[str, tuple[str, str]] = {}
-        by_hash: dict[str, str] = {}  # content hash -> the id that first finished it
-        for source_id, sha256, status in known_sources(self.db):
-            known[source_id] = (sha256, status)
-            if status in DONE_STATUSES:
-                by_hash.setdefault(sha256, source_id)
-        todo: list[Source] = []
-        batch_hashes: dict[str, Source] = {}
-        for source in sources:
-            if self.options.only_unprocessed and not source.is_unprocessed():
-                continue
-            previous = known.get(source.id)
-            if previous and previous[0] == source.content_hash and previous[1] in DONE_STATUSES:
-                self.report.skipped += 1
-                self._finish_write_back(source)
-                continue
-            first_id = by_hash.get(source.content_hash)
-            first_in_batch = batch_hashes.get(source.content_hash)
-            if (first_id and first_id != source.id) or first_in_batch is not None:
-                same_as = first_in_batch.id if first_in_batch is not None else first_id
-                self._record_duplicate(source, str(same_as))
-                continue
-            batch_hashes[source.content_hash] = source
-            todo.append(source)
-        return todo
+    def _signature(self, source: Source) -> bytes | None:
+        if source.content_hash not in self._signatures:
+            self._signatures[source.content_hash] = text_signature(source)
+        return self._signatures[source.content_hash]
 
-    def _record_duplicate(self, source: Source, same_as: str) -> None:
+    def _sync_register(self) -> None:
+        """Record the register in force; apply and report what changed since the last one."""
+        ws = self.ws
+        with write_transaction(self.db):
+            changes = sync_register(
+                self.db, ws.register, ws.register_path, ws.recorded, ws.rule, now_iso()
+            )
+        self.report.register_changes = changes
+        if changes is not None:
+            self.report.warnings.extend(f"register: {line}" for line in changes.lines())
+
+    def _record_duplicate(self, duplicate: Duplicate, record: KnownSource | None) -> None:
         """Count a copy once; if this id held other content before, that evidence is retired."""
+        source, same_as = duplicate.source, duplicate.same_as
         self.report.skipped += 1
         self.report.duplicates.append({"path": str(source.path), "same_as": same_as})
-        self.report.warnings.append(
-            f"{source.path}: same content as source {same_as}; counted once"
-        )
+        kind = "a near-copy of" if duplicate.near else "the same content as"
+        if record is None or record.status != DUPLICATE or record.duplicate_of != same_as:
+            self.report.warnings.append(f"{source.path}: {kind} source {same_as}; counted once")
         now = now_iso()
         with write_transaction(self.db):
-            if supersede_source(self.db, source.id, source.content_hash, now):
+            if supersede_source(self.db, source.id, f"{kind} {same_as}", now):
                 store_credences(self.db, self.ws.register, self.ws.rule, now, source.id)
             upsert_source(
                 self.db,
-                source_row(source, status="duplicate", duplicate_of=same_as, processed_at=now),
+                source_row(
+                    source,
+                    status=DUPLICATE,
+                    duplicate_of=same_as,
+                    processed_at=now,
+                    signature=self._signature(source),
+                    extraction_notes=f"{kind} source {same_as}; counted once",
+                ),
             )
+
+    def _record_removal(self, removal: Removal) -> None:
+        """A recorded source whose file is gone: its evidence is retired, kept in history."""
+        why = f"renamed to {removal.renamed_to}" if removal.renamed_to else "source removed"
+        now = now_iso()
+        with write_transaction(self.db):
+            supersede_source(self.db, removal.source_id, why, now)
+            mark_status(self.db, removal.source_id, REMOVED, why, now)
+            store_credences(self.db, self.ws.register, self.ws.rule, now, removal.source_id)
+        self.report.removed.append(
+            {"id": removal.source_id, "path": removal.path, "renamed_to": removal.renamed_to}
+        )
+        self.report.warnings.append(f"{removal.path}: {why}; its evidence is retired")
 
     def _embed_chunks(self, todo: list[Source]) -> None:
         """Embed every new source's chunks in one batch (the model is fastest that way)."""
@@ -295,11 +344,6 @@ class _Run:
                 cache.close()
 
     def _prompt_values(self, source: Source) -> dict[str, str]:
-        if self._beliefs_text is None:
-            views = [
-                BeliefView(b.id, b.statement, b.disconfirmation) for b in self.ws.register.beliefs
-            ]
-            self._beliefs_text = beliefs_block(views)
         return extract_prompt_values(source, self._beliefs_text)
 
     def _take(
@@ -320,7 +364,9 @@ class _Run:
 
     # -- one source, one transaction ---------------------------------------------------------
     def _land(self, source: Source, extraction: Extraction, duplicates: DuplicateIndex) -> None:
-        landing = self._lander(duplicates).land(source, extraction)
+        landing = self._lander(duplicates).land(
+            source, extraction, {"view_sha256": self.view, "signature": self._signature(source)}
+        )
         report = self.report
         report.processed += 1
         report.claims_proposed += landing.proposed
@@ -365,7 +411,7 @@ class _Run:
             or record.sha256 != source.content_hash
         ):
             return
-        updates = {
+        values = {
             "status": record.status,
             "processed_by": self.ws.register.agent,
             "processed_date": str(record.processed_at)[:10],
@@ -373,12 +419,15 @@ class _Run:
             "extraction_model": record.extraction_model,
             "extraction_notes": record.extraction_notes,
         }
+        plan = plan_write_back(source.frontmatter, values, record.written, self.options.take_over)
         try:
-            write_back(source, updates)
+            write_back(source, plan.updates)
         except SourceWriteError as exc:
             self.report.warnings.append(str(exc))
             return
-        mark_written_back(self.db, source.id)
+        if plan.kept_curator_status:
+            self.report.curator_status_kept += 1
+        mark_written_back(self.db, source.id, plan.written)
 
 
 def _extract_in_order(

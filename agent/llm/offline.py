@@ -77,8 +77,8 @@ class OfflineChatModel(BaseChatModel):
                 blocks.title, blocks.text, blocks.beliefs, self.embedder, self.settings
             )
             note = (
-                f"Offline baseline: {len(result['claims'])} claims proposed from source "
-                f"{blocks.source_id}."
+                f"Offline baseline: {len(result['claims'])} claims proposed from "
+                f"{json.dumps(blocks.title, ensure_ascii=False)}."
             )
         content = note + "\n" + json.dumps(result, ensure_ascii=False)
         message = AIMessage(content=content, response_metadata={"model_name": MODEL_NAME})

@@ -11,8 +11,11 @@ import json
 import re
 from dataclasses import dataclass
 
+# `id="..."` is read if present (prompts recorded before 0.2 carried the source id) and ignored:
+# the prompt names a source by its title only, so a renamed or copied file gets the same prompt,
+# and the reply cache the same reply, and no file name can break the tag.
 _SOURCE_RE = re.compile(
-    r"<source id=\"(?P<id>[^\"]*)\" title=(?P<title>\"(?:[^\"\\]|\\.)*\")>\n"
+    r"<source (?:id=\"[^\"]*\" )?title=(?P<title>\"(?:[^\"\\]|\\.)*\")>\n"
     r"(?P<text>.*)\n</source>",
     re.S,
 )
@@ -28,10 +31,14 @@ class BeliefView:
     disconfirmation: str
 
 
-def source_block(source_id: str, title: str, text: str) -> str:
-    """Wrap a source's text; the title is JSON-quoted so any character survives the round trip."""
+def source_block(title: str, text: str) -> str:
+    """Wrap a source's text; the title is JSON-quoted so any character survives the round trip.
+
+    The source's id (its file name) is not in the prompt: what a model is asked depends on the
+    source's content, never on what its file is called.
+    """
     quoted = json.dumps(title, ensure_ascii=False)
-    return f'<source id="{source_id}" title={quoted}>\n{text}\n</source>'
+    return f"<source title={quoted}>\n{text}\n</source>"
 
 
 def beliefs_block(beliefs: list[BeliefView]) -> str:
@@ -50,7 +57,6 @@ def beliefs_block(beliefs: list[BeliefView]) -> str:
 class PromptBlocks:
     """The parts of a rendered extraction prompt that the offline model works from."""
 
-    source_id: str
     title: str
     text: str
     beliefs: list[BeliefView]
@@ -67,7 +73,6 @@ def read_blocks(prompt: str) -> PromptBlocks:
         for d in (json.loads(line) for line in beliefs.group("json").splitlines() if line.strip())
     ]
     return PromptBlocks(
-        source_id=source.group("id"),
         title=json.loads(source.group("title")),
         text=source.group("text"),
         beliefs=views,

@@ -4,8 +4,8 @@ The curators' notes are markdown files with frontmatter (`type: claim`, `domain`
 `confidence`, `source`, `created`) and a body that argues the claim. Exporting in that format lets
 a curator review tracker's claims where they review their own. Links are ordinary relative
 markdown links so the files read well in any viewer. tracker marks its files (`exported_by:
-tracker`) and overwrites only those; a file of the same name written by someone else is reported
-and left alone.
+tracker`) for readers, but what it may overwrite or delete is decided by the folder's manifest
+(`agent.reports.export_folder`): never a file a person wrote or edited.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ import yaml
 from sqlite_utils import Database
 
 from agent.credences import belief_rows
+from agent.reports.export_folder import ExportFolder
 from beliefs.register import Register
 from beliefs.rule import RuleSettings, level_for
 from store.claims import live_claims_with_sources, stances_by_claim
 from store.ledger import live_notes
+from store.sources import workspace_id
 
 MARKER = "exported_by"
 STANCE_ORDER = {"supports": 0, "challenges": 1, "complicates": 2}
@@ -57,22 +59,6 @@ def slug(title: str, claim_id: str) -> str:
 def _frontmatter(data: dict[str, Any]) -> str:
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10_000)
     return f"---\n{text}---\n"
-
-
-def _is_ours(path: Path) -> bool:
-    try:
-        head = path.read_text(encoding="utf-8")[:4000]
-    except (OSError, UnicodeDecodeError):
-        return False
-    return f"\n{MARKER}: tracker\n" in head
-
-
-def _write(path: Path, text: str, result: ExportResult, root: Path) -> None:
-    if path.exists() and not _is_ours(path):
-        result.refused.append({"path": str(path), "error": "exists and was not written by tracker"})
-        return
-    path.write_text(text, encoding="utf-8")
-    result.files.append(str(path.relative_to(root)))
 
 
 def _claims(db: Database) -> list[dict[str, Any]]:
@@ -243,18 +229,19 @@ def beliefs_note(
 
 
 def export_notes(
-    db: Database, register: Register, rule: RuleSettings, directory: Path
+    db: Database, register: Register, rule: RuleSettings, directory: Path, force: bool = False
 ) -> ExportResult:
+    """Write the notes; files a person wrote or edited are kept and reported (`refused`)."""
+    folder = ExportFolder.open(directory, workspace_id(db), force)
     result = ExportResult(directory)
-    (directory / "claims").mkdir(parents=True, exist_ok=True)
     claims = _claims(db)
+    produced = {f"claims/{claim['file']}" for claim in claims} | {"beliefs.md"}
     for claim in claims:
-        _write(directory / "claims" / claim["file"], claim_note(claim, register), result, directory)
-    result.claims = len(claims) - sum(1 for r in result.refused if "/claims/" in r["path"])
-    written = {claim["file"] for claim in claims}
-    for old in sorted((directory / "claims").glob("*.md")):
-        if old.name not in written and _is_ours(old):
-            old.unlink()  # a claim since superseded: its note would now mislead
-            result.removed.append(str(old.relative_to(directory)))
-    _write(directory / "beliefs.md", beliefs_note(db, register, rule, claims), result, directory)
+        result.claims += folder.write(f"claims/{claim['file']}", claim_note(claim, register))
+    folder.write("beliefs.md", beliefs_note(db, register, rule, claims))
+    folder.remove_stale(produced)  # claims since superseded: their notes would now mislead
+    folder.save()
+    result.files = folder.written
+    result.removed = folder.removed
+    result.refused = [{"path": str(directory / k["path"]), "error": k["why"]} for k in folder.kept]
     return result
