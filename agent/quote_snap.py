@@ -14,8 +14,8 @@ The bound (all on the `normalize_for_match` forms, so typography is already fold
   (`_BLOCKED_END_WORDS`); the span must begin (for a cut head) or end (for a cut tail) at a
   sentence, line, bullet or clause-mark boundary of the source, so "The companies used X" is not
   cut down onto "... are based on X" (those words replaced the source's, they were not added);
-  a cut word with a digit is refused when the source has a number beside the span, where it
-  may have stood ("2024: X" against "2023: X"); and what is left keeps at least
+  a cut word with a digit is refused when the source has a number beside the span in the same
+  sentence, where it may have stood ("2024: X" against "2023: X"); and what is left keeps at least
   `MIN_CORE_FRACTION` of the quote;
 - what is left aligns with the span within a character edit distance of
   max(`MIN_EDIT_BUDGET`, `MAX_EDIT_FRACTION` * its length) (case, punctuation, quote marks);
@@ -26,13 +26,15 @@ The bound (all on the `normalize_for_match` forms, so typography is already fold
 - the span starts and ends on word boundaries of the source;
 - when two spans of different wording fit equally well, the quote is ambiguous: None.
 
-Why this bound: every near miss measured on a small model (bench/snap_replies.py) is an edit of
-punctuation, case or whole added words; none needed a content word changed. A content-word
-change is exactly what a quote that says something different looks like, and a false snap (a
-claim accepted on evidence the source does not give) costs more than a missed one (the claim is
-rejected and proposed again), so the word rules are strict and the character budget only
-has to absorb punctuation and case. 10% with a floor of 3 lets a 30-character quote lose a
-trailing "." and swap two quote marks, but not much more.
+Why this bound: the near misses of a small model (bench/snap_replies.py on recorded replies) are
+edits of punctuation, case, quote marks or whole words added at an end; the quotes it got wrong
+in other ways were rewordings ("The companies used X" for "Company scores are based on X") or
+merges of two passages, and those must not snap. A content-word change is exactly what a quote
+that says something different looks like, and a false snap (a claim accepted on evidence the
+source does not give) costs more than a missed one (the claim is refused and can be proposed
+again), so the word rules are strict and the character budget only has to absorb punctuation
+and case: 10% with a floor of 3 lets a 30-character quote lose a trailing "." and swap two quote
+marks, but not much more.
 
 Speed: candidate regions come from anchors, word bigrams of the quote that occur rarely in the
 text (an index built once per text and cached). Each region is aligned by a DP banded around the
@@ -85,6 +87,7 @@ end. Half-price case and quote-mark swaps keep a closing quote mark in the span 
 trading it for a deletion."""
 _INF = 1 << 30
 _WORD_RE = re.compile(r"[^\W_]+")
+_SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)")
 _SIGN_CHARS = frozenset("-+±<>≤≥~≈%$€£")
 _BEFORE_MARKS = frozenset(".!?;:([{|>")
 _OPEN_QUOTES = frozenset("\"'“‘«")
@@ -400,7 +403,7 @@ def _boundary_before(text: str, start: int) -> bool:
 
 def _boundary_after(text: str, end: int) -> bool:
     """A span that ends a sentence, a line or a clause marked by punctuation."""
-    if end > 0 and text[end - 1] in _AFTER_MARKS:
+    if end > 0 and text[end - 1] in ".!?;:":
         return True  # the span itself ends the sentence or clause
     i = end
     while i < len(text) and text[i] in _MARKUP:
@@ -409,14 +412,19 @@ def _boundary_after(text: str, end: int) -> bool:
 
 
 def _number_beside(text: str, at: int, step: int) -> bool:
-    """Whether the next `MAX_END_WORDS` words from `at` (forward for step 1, back for -1), on the
-    same line, hold a digit: a number cut from the quote's end may stand in for that one."""
+    """Whether the next `MAX_END_WORDS` words from `at` (forward for step 1, back for -1), in the
+    same line and sentence, hold a digit: a number cut from the quote's end may stand for it."""
     line_start = text.rfind("\n", 0, at) + 1
     line_end = text.find("\n", at)
     line_end = len(text) if line_end < 0 else line_end
-    side = text[at:line_end] if step > 0 else text[line_start:at]
-    words = side.split()
-    near = words[:MAX_END_WORDS] if step > 0 else words[-MAX_END_WORDS:]
+    if step > 0:
+        if at > 0 and text[at - 1] in ".!?":
+            return False  # the span ends its sentence
+        side = _SENTENCE_END_RE.split(text[at:line_end])[0]
+        near = side.split()[:MAX_END_WORDS]
+    else:
+        side = _SENTENCE_END_RE.split(text[line_start:at])[-1]
+        near = side.split()[-MAX_END_WORDS:]
     return any(ch.isdigit() for w in near for ch in w)
 
 

@@ -197,6 +197,13 @@ def test_a_number_cut_from_an_end_must_not_stand_where_the_source_has_one() -> N
     text = "## Timeline\nBack then: Anthropic committed to never train an unsafe model.\n"
     assert snapped("2024: Anthropic committed to never train an unsafe model.", text).span == (
         "Anthropic committed to never train an unsafe model.")
+    text = "Anthropic committed to never train an unsafe model: 2023.\n"
+    assert snap_quote("Anthropic committed to never train an unsafe model in 2024.", text) is None
+    # A number in the next sentence is no number beside the span.
+    text = "Anthropic rolled back its Responsible Scaling Policy (RSP). In 2023, it had committed."
+    result = snapped("Anthropic rolled back its Responsible Scaling Policy (RSP) in February 2026.",
+                     text)
+    assert result.span == "Anthropic rolled back its Responsible Scaling Policy (RSP)"
 
 
 def test_short_quotes_never_snap() -> None:
