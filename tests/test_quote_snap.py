@@ -120,10 +120,14 @@ def test_a_few_words_added_at_the_end() -> None:
 
 
 def test_a_date_added_after_the_sentence_ends() -> None:
-    text = "Anthropic rolled back its Responsible Scaling Policy.\n\nThe new policy scraps it."
-    result = snapped("Anthropic rolled back its Responsible Scaling Policy in February 2026.", text)
-    assert result.span == "Anthropic rolled back its Responsible Scaling Policy"
+    text = "Anthropic rolled back its Responsible Scaling Policy (RSP).\n\nThe new RSP scraps it."
+    result = snapped("Anthropic rolled back its Responsible Scaling Policy (RSP) in February 2026.",
+                     text)
+    assert result.span == "Anthropic rolled back its Responsible Scaling Policy (RSP)"
     assert result.dropped_tail == "in February 2026."
+    # The added words may not be more than a quarter of the quote.
+    assert snap_quote("Anthropic rolled back its Responsible Scaling Policy in February 2026.",
+                      text.replace(" (RSP)", "")) is None
 
 
 def test_one_small_word_inside() -> None:
@@ -204,6 +208,38 @@ def test_a_number_cut_from_an_end_must_not_stand_where_the_source_has_one() -> N
     result = snapped("Anthropic rolled back its Responsible Scaling Policy (RSP) in February 2026.",
                      text)
     assert result.span == "Anthropic rolled back its Responsible Scaling Policy (RSP)"
+
+
+def test_cut_words_must_be_added_not_edited_from_the_text_beside() -> None:
+    text = "## Curator Notes\nPRIMARY CONNECTION: [[alignment is a coordination problem]]\n"
+    assert snap_quote("coherent CONNECTION: [[alignment is a coordination problem]]", text) is None
+    assert snapped("The PRIMARY CONNECTION: [[alignment is a coordination problem]]", text)
+    # "(specifically" opens a bracket the kept words would sit in.
+    text = "Context: the verification bottleneck is in the specification, not the proof.\n"
+    quote = ("Mathlib (specifically the verification bottleneck is in the specification, not the "
+             "proof.")
+    assert snap_quote(quote, text) is None
+
+
+def test_a_hard_wrapped_line_break_is_no_boundary() -> None:
+    wrapped = ("Company scores are based on publicly available information plus email\n"
+               "correspondence with developers.\n")
+    assert snap_quote("Company scores are based on publicly available information plus email "
+                      "exchanges", wrapped) is None
+    bullets = ("- Company scores are based on publicly available information plus email\n"
+               "- Correspondence with developers was optional\n")
+    assert snapped("Company scores are based on publicly available information plus email "
+                   "exchanges", bullets).dropped_tail == "exchanges"
+
+
+def test_no_snap_when_the_closest_reading_elsewhere_says_something_different() -> None:
+    # The bullet with the changed year is closer than the line it could be cut down to.
+    text = ("- Private plans part of Medicare since inception (1966)\n\n## Timeline\n"
+            "- Private plans part of Medicare since inception\n")
+    assert snap_quote("Private plans part of Medicare since inception (1968)", text) is None
+    assert snapped("Private plans part of Medicare since inception (1966).", text).start == 2
+    # Equally close to both lines, and at the first the cut words would replace "(1966)".
+    assert snap_quote("Private plans part of Medicare since inception (see above)", text) is None
 
 
 def test_short_quotes_never_snap() -> None:
