@@ -106,7 +106,7 @@ def _drop(
 
 
 @lru_cache(maxsize=32)
-def _normalize_with_map(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
+def normalize_with_map(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
     """The normalised text and, per character, the original span it stands for.
 
     Cached: the validator checks every quote of every claim against the same source text.
@@ -127,7 +127,7 @@ def _normalize_with_map(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...
 
 def normalize_for_match(text: str) -> str:
     """Fold typography (quotes, dashes, emphasis, whitespace) so verbatim copies compare equal."""
-    return _normalize_with_map(text)[0]
+    return normalize_with_map(text)[0]
 
 
 def quote_in_text(quote: str, text: str) -> bool:
@@ -152,7 +152,7 @@ def find_span(quote: str, text: str) -> tuple[int, int] | None:
     needle = normalize_for_match(quote)
     if len(needle) < MIN_QUOTE_CHARS:
         return None
-    haystack, starts, ends = _normalize_with_map(text)
+    haystack, starts, ends = normalize_with_map(text)
     at = haystack.find(needle)
     if at < 0:
         return None

@@ -6,9 +6,23 @@ lists (auxiliaries, modals, copulas; a lexicon of verbs common in argument) and 
 Nouns that look like verbs ("Key Results", "Workflow Shifts") are told apart by what surrounds
 them: a determiner or preposition before, "of"/"and" or nothing after. Title Case headings
 ("Key Tweets by Theme") only count a verb followed by a determiner or a complementizer.
-Known misses: an intransitive past tense before a preposition ("commitments collapsed after the
-shock") unless the subject starts with a determiner; a noun phrase with a relative clause
-("Agents that write their own tools") passes. Measured on the corpus: see tests/test_validate.py.
+
+Past tenses: a regular -ed form (also a short one: "used") and an irregular form shared with
+the participle ("found", "built", "led") count after a noun phrase and before an object, so a
+participle label ("methods tested in ...", "tools built by the community") stays a label. A
+past-only form ("rose", "fell", "grew", "took", "ran") and the -ed form of an intransitive verb
+("doubled", "declined") also count before a preposition or at the end ("unemployment rose among
+young workers", "retention declined"), except before "by" + an agent. A past spelled like its
+base ("cut", "set", "put") counts after a singular subject only before a determiner, a number or
+in a sentence that opens with a determiner ("the board set a deadline"). A year may end the
+subject ("December 2025 marked a shift"). Passives ("was/were/has been + participle") count
+through their auxiliary.
+
+Known misses: a participle label that opens with a determiner ("The methods tested in the
+study") passes; a noun phrase with a relative clause ("Agents that write their own tools")
+passes; a present tense of a verb outside the lexicon after a singular subject ("the digraph
+decomposes into cycles") fails. Measured on the corpora: bench/proposition_corpus.py, and
+tests/test_proposition.py and tests/test_validate.py.
 """
 
 from __future__ import annotations
@@ -97,9 +111,9 @@ _VERBS = _words(
     "lack lag last launch lead leak lean learn leave legitimize let leverage lie limit listen "
     "lock look loosen lose lower maintain make manipulate map mask match matter maximize mean "
     "measure meet mirror misjudge mislead misread miss misuse mitigate mobilize moderate modify "
-    "monitor motivate move multiply narrow need neglect negotiate nudge obey obscure observe "
-    "obtain occupy occur offer offset omit operate oppose opt optimize organize outlast outlive "
-    "outpace outperform outweigh overcome overestimate overload overlook override oversee "
+    "monitor motivate move multiply narrow navigate need neglect negotiate nudge obey obscure "
+    "observe obtain occupy occur offer offset omit operate oppose opt optimize organize outlast "
+    "outlive outpace outperform outweigh overcome overestimate overload overlook override oversee "
     "overshadow overstate overtake overwhelm owe pass pay penalize perform permeate permit "
     "persist persuade play polarize pose possess precede preclude predict prefer preserve "
     "presuppose prevent price prioritize privilege proceed produce profit prohibit prolong "
@@ -120,12 +134,45 @@ _VERBS = _words(
     "utilize validate vary verify violate vote wait want warn watch weaken weigh widen win "
     "withdraw withstand work worsen write yield"
 )
-_IRREGULAR_PAST = _words(
-    "became began brought built came did drew drove fell felt found gave got grew had held kept "
-    "knew led left lost made meant met paid ran rose said saw sent shrank spent stood struck took "
-    "taught thought told understood went won wrote broke beat chose"
+# Irregular past tenses. A past-only form ("rose", "took") cannot head a participle phrase, so
+# it counts before a preposition or at the end too; a form shared with the participle ("found",
+# "built") counts only with an object, like a regular -ed verb ("methods tested in ...", "tools
+# built by the community" are labels). Nouns that look like past forms (wound, ground, fed,
+# bore, lay, lit, shed, bid) are left out.
+_PAST_ONLY = _words(
+    "arose ate awoke became began bit blew broke came chose did drank drew drove fell flew "
+    "forbade foresaw forgave forgot froze gave grew knew mistook outgrew overcame overran "
+    "oversaw overthrew overtook rang ran redrew reran rewrote rode rose sang sank saw shook "
+    "showed shrank slew spoke sprang stole strove swam swore threw took tore undertook underwent "
+    "undid went withdrew woke wore wove wrote"
 )
-_PARTICIPLE_ONLY = _words("based related compared associated derived focused centered need speed")
+_PAST_PARTICIPLE = _words(
+    "bent bled bought bound bred brought built burnt caught clung crept dealt dug fled felt "
+    "fought found flung got had heard held hid hung kept knelt laid led leapt learnt left lent "
+    "lost made meant met misled paid rebuilt said sat sought sold sent shone shot slept slid "
+    "spent spun stood stuck stung struck swept swung taught thought told understood wept "
+    "withheld withstood won"
+)
+_SAME_PAST = _words("bet burst cast cost cut hit hurt let put quit set shut split spread thrust")
+"""Past tenses spelled like their base: finite after a singular subject only as a past."""
+_INTRANSITIVE = _words(
+    "accelerate accumulate agree appear arrive backfire climb cluster collapse compete "
+    "concentrate continue contract converge cooperate decline decrease deepen depend deteriorate "
+    "die differ diminish disagree disappear diverge double drop dwindle emerge end erode "
+    "escalate evolve exist expand fail fluctuate fragment halve happen harden improve increase "
+    "intensify jump lag last loosen matter migrate move multiply narrow occur participate peak "
+    "persist plateau plunge polarize proliferate quadruple react rebound recover rely remain "
+    "respond rise shift slip slow soar soften spike stabilize stagnate stall start strengthen "
+    "succeed surge survive tighten triple tumble vanish vary weaken widen work worsen"
+)
+"""Verbs whose regular past is finite before a preposition or at the end ("enrollment doubled
+between 2010 and 2020", "trust declined"): they are rarely passive participles."""
+_NOT_ED_VERB = _words(
+    "based related compared associated derived focused centered need speed seed feed deed heed "
+    "weed reed bleed breed greed creed steed tweed indeed embed shred hundred sacred naked aged "
+    "wicked kindred rugged ragged wretched beloved"
+)
+_FRACTIONS = _words("half third quarter fifth tenth fraction factor margin")
 
 
 def _base_of_s(word: str) -> str:
@@ -153,6 +200,39 @@ def _is_s_form(word: str | None) -> bool:
     )
 
 
+def _ed_bases(word: str) -> tuple[str, ...]:
+    """The base verbs a regular past form may come from: doubled, dropped, varied, used."""
+    stem = word[:-2]
+    bases = [stem, word[:-1]]
+    if len(stem) > 2 and stem[-1] == stem[-2]:
+        bases.append(stem[:-1])  # dropped -> drop
+    if stem.endswith("i"):
+        bases.append(stem[:-1] + "y")  # varied -> vary
+    return tuple(bases)
+
+
+def _is_past(word: str) -> bool:
+    return (
+        word in _PAST_ONLY
+        or word in _PAST_PARTICIPLE
+        or word in _SAME_PAST
+        or (len(word) >= 4 and word.endswith("ed") and word not in _NOT_ED_VERB)
+    )
+
+
+def _intransitive_past(word: str) -> bool:
+    """A past that needs no object: a past-only form, or the -ed form of an intransitive verb."""
+    return word in _PAST_ONLY or (
+        word.endswith("ed")
+        and word not in _NOT_ED_VERB
+        and any(b in _INTRANSITIVE for b in _ed_bases(word))
+    )
+
+
+def _is_year(word: str | None) -> bool:
+    return word is not None and len(word) == 4 and word.isdigit() and word[:2] in ("19", "20")
+
+
 def _title_case(tokens: list[str]) -> bool:
     long = [t for t in tokens[1:] if len(t) >= 4 and t[0].isalpha()]
     return len(long) >= 2 and sum(t[0].isupper() for t in long) >= 0.75 * len(long)
@@ -166,9 +246,13 @@ def _reads_as_verb(low: list[str], i: int, strict: bool) -> bool:
     while j >= 0 and (low[j] in _ADV or (low[j].endswith("ly") and not _is_verb_base(low[j]))):
         j -= 1
     prev = low[j] if j >= 0 else None
-    after_noun = prev is not None and prev not in _DET | _PREP and not prev.isdigit()
     object_follows = nxt is not None and nxt not in _NOUN_NEXT
     strong = nxt in _STRONG_NEXT  # "lowers the barrier", "shows that ..."
+    after_noun = (
+        prev is not None
+        and prev not in _DET | _PREP
+        and (not prev.isdigit() or (_is_year(prev) and strong))
+    )  # "December 2025 marked a shift"
     if w in _AUX:
         return w not in _MODALS or object_follows  # "free will" is not a modal
     if strict and not strong:
@@ -190,17 +274,26 @@ def _reads_as_verb(low: list[str], i: int, strict: bool) -> bool:
         )
     plural_before = _is_s_form(prev) or (object_follows and any(map(_is_s_form, low[:j])))
     if _is_verb_base(w):  # a base verb after its plural subject: "models learn", "we know"
-        return prev in _SUBJECTS or (after_noun and plural_before)
-    if _is_s_form(prev) and after_noun and nxt in _ARTICLES and w.isalpha() and w not in _FUNCTION:
+        if prev in _SUBJECTS or (after_noun and plural_before):
+            return True
+        if w not in _SAME_PAST:
+            return False
+    elif (
+        _is_s_form(prev) and after_noun and nxt in _ARTICLES and w.isalpha() and w not in _FUNCTION
+    ):
         return True  # an unknown base verb between a plural subject and its object
-    if w in _IRREGULAR_PAST or (len(w) > 4 and w.endswith("ed") and w not in _PARTICIPLE_ONLY):
-        # "agents crossed a threshold", not "methods tested in ..." nor "caveats noted"
-        return (
-            after_noun
-            and prev not in _AUX
-            and object_follows
-            and (nxt not in _PASSIVE_NEXT or low[0] in _DET)
+    if not _is_past(w) or not after_noun or prev in _AUX:
+        return False
+    if w in _SAME_PAST:  # "the board set a deadline", "X set 2027 target", not "budget cut details"
+        return object_follows and (strong or low[0] in _DET or nxt[0].isdigit())
+    if object_follows and (nxt not in _PASSIVE_NEXT or low[0] in _DET):
+        return True  # "agents crossed a threshold", not "methods tested in ..." nor "caveats noted"
+    if _intransitive_past(w):  # "unemployment rose among ...", "trust declined"
+        amount = low[i + 2 : i + 4]  # "fell by 14 percent", "by a third": no agent
+        agent_next = nxt == "by" and not (
+            (amount and amount[0][0].isdigit()) or any(a in _FRACTIONS for a in amount)
         )
+        return nxt not in _NOUN_NEXT and not agent_next
     return False
 
 
