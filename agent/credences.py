@@ -82,6 +82,7 @@ def belief_rows(db: Database, register: Register, rule: RuleSettings) -> list[di
                 "disconfirming": disconfirming,
                 "prior": belief.prior,
                 "level": belief.level,
+                "holder": register.holder_of(belief),
             }
         )
     return rows

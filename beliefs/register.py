@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from agent.errors import RegisterError
+from agent.errors import ConfigError, RegisterError
 
 LEVELS: tuple[str, ...] = ("axiom", "belief", "hypothesis", "unconvinced")
 DEFAULT_ORIGIN = "<default>"
@@ -41,6 +41,27 @@ class Belief:
     disconfirmation: str
     description: str = ""
     grounding: tuple[str, ...] = ()
+    holder: str = ""
+    """The agent holding the belief, in a collective (its id is then `holder/local id`)."""
+
+    @property
+    def local_id(self) -> str:
+        """The id within its holder's own register (`B3` of `rio/B3`)."""
+        return self.id.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Holder:
+    """One belief holder: an agent, the source domains it covers, and its register file."""
+
+    agent: str
+    domains: tuple[str, ...] = ()
+    secondary_domains: tuple[str, ...] = ()
+    origin: str = ""
+
+    @property
+    def covered(self) -> frozenset[str]:
+        return frozenset(d.casefold() for d in (*self.domains, *self.secondary_domains))
 
 
 @dataclass(frozen=True)
@@ -57,6 +78,48 @@ class Register:
     origin: str
     domains: tuple[str, ...] = ()
     secondary_domains: tuple[str, ...] = ()
+    members: tuple[Holder, ...] = ()
+    """The holders of a collective; empty for a single register (its holder is `agent`)."""
+    claim_folders: tuple[str, ...] = ()
+    """Folders of the knowledge base's own claim notes (a collective's `claims:`)."""
+
+    @property
+    def is_collective(self) -> bool:
+        return bool(self.members)
+
+    @property
+    def holders(self) -> tuple[Holder, ...]:
+        """Every holder: the collective's members, or the one agent of a single register."""
+        if self.members:
+            return self.members
+        return (Holder(self.agent, self.domains, self.secondary_domains, self.origin),)
+
+    def holder_of(self, belief: Belief) -> str:
+        return belief.holder or self.agent
+
+    def of_holders(self, agents: set[str]) -> tuple[Belief, ...]:
+        """The beliefs held by these agents, in register order."""
+        return tuple(b for b in self.beliefs if self.holder_of(b) in agents)
+
+    def candidates(self, ref: str) -> list[Belief]:
+        """The beliefs `ref` may name: its exact id, or a bare id (`B3`) unique to one holder."""
+        exact = self.get(ref.strip())
+        if exact is not None:
+            return [exact]
+        folded = ref.strip().casefold()
+        return [
+            b for b in self.beliefs if b.id.casefold() == folded or b.local_id.casefold() == folded
+        ]
+
+    def resolve(self, ref: str) -> Belief:
+        """The belief `ref` names; ConfigError (exit 2) when it is unknown or ambiguous."""
+        found = self.candidates(ref)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            names = ", ".join(b.id for b in found)
+            raise ConfigError(f"belief id {ref!r} is ambiguous: use one of {names}")
+        raise ConfigError(f"unknown belief {ref!r}; the register has {', '.join(self.ids)}")
 
     def get(self, belief_id: str) -> Belief | None:
         """The belief with exactly this id, or None (callers report unknown ids themselves)."""
@@ -226,6 +289,16 @@ def register_snapshot(register: Register) -> dict[str, Any]:
         "origin": register.origin,
         "domains": list(register.domains),
         "secondary_domains": list(register.secondary_domains),
+        "claim_folders": list(register.claim_folders),
+        "members": [
+            {
+                "agent": h.agent,
+                "domains": list(h.domains),
+                "secondary_domains": list(h.secondary_domains),
+                "origin": h.origin,
+            }
+            for h in register.members
+        ],
         "beliefs": [
             {
                 "id": b.id,
@@ -235,6 +308,7 @@ def register_snapshot(register: Register) -> dict[str, Any]:
                 "disconfirmation": b.disconfirmation,
                 "description": b.description,
                 "grounding": list(b.grounding),
+                "holder": b.holder,
             }
             for b in register.beliefs
         ],
@@ -248,6 +322,11 @@ def register_from_snapshot(data: dict[str, Any]) -> Register:
         origin=data["origin"],
         domains=tuple(data.get("domains", ())),
         secondary_domains=tuple(data.get("secondary_domains", ())),
+        claim_folders=tuple(data.get("claim_folders", ())),
+        members=tuple(
+            Holder(m["agent"], tuple(m["domains"]), tuple(m["secondary_domains"]), m["origin"])
+            for m in data.get("members", ())
+        ),
         beliefs=tuple(
             Belief(
                 id=b["id"],
@@ -257,6 +336,7 @@ def register_from_snapshot(data: dict[str, Any]) -> Register:
                 disconfirmation=b["disconfirmation"],
                 description=b.get("description", ""),
                 grounding=tuple(b.get("grounding", ())),
+                holder=b.get("holder", ""),
             )
             for b in data["beliefs"]
         ),
@@ -322,6 +402,13 @@ def _said(belief: Belief) -> tuple[str, str, str]:
     return (belief.statement, belief.disconfirmation, belief.description)
 
 
+def _coverage(register: Register) -> tuple[str, ...]:
+    """Who covers which domains, as one comparable tuple (`agent:domain`)."""
+    return tuple(
+        f"{h.agent}:{d}" for h in register.holders for d in (*h.domains, *h.secondary_domains)
+    )
+
+
 def register_changes(old: Register, new: Register) -> RegisterChanges:
     """What changed from `old` to `new` (pure; the caller applies it through the ledger)."""
     old_ids, new_ids = set(old.ids), set(new.ids)
@@ -344,11 +431,8 @@ def register_changes(old: Register, new: Register) -> RegisterChanges:
         if _said(before) != _said(belief):
             reworded.append(belief.id)
     domains = None
-    if (old.domains, old.secondary_domains) != (new.domains, new.secondary_domains):
-        domains = (
-            (*old.domains, *old.secondary_domains),
-            (*new.domains, *new.secondary_domains),
-        )
+    if _coverage(old) != _coverage(new):
+        domains = (_coverage(old), _coverage(new))
     return RegisterChanges(
         added=tuple(b.id for b in came),
         removed=tuple(b.id for b in gone if b.id not in renamed_from),

@@ -22,6 +22,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "teleo-ai-alignment" / "sources"
+KEEP = "2026-02-28-knuth-claudes-cycles"  # one source with evidence, for the copy scenarios
 LIFECYCLE = (
     "status",
     "processed_by",
@@ -88,7 +89,8 @@ def curators_kept(bench: Bench) -> dict[str, Any]:
     for path in archive.glob("*.md"):
         after = parse_document(path.read_text()).frontmatter
         for key in LIFECYCLE:
-            if key in before[path.name] and before[path.name][key] != after.get(key):
+            was = before[path.name].get(key)
+            if was not in (None, "unprocessed") and was != after.get(key):
                 changed[key] += 1
     null_results = sum(1 for fm in before.values() if fm.get("status") == "null-result")
     return {
@@ -102,7 +104,7 @@ def curators_kept(bench: Bench) -> dict[str, Any]:
 
 def reformatted_copies(bench: Bench) -> dict[str, Any]:
     archive, home = bench.fresh("one")
-    keep = "2025-02-00-international-ai-safety-report-2025"
+    keep = KEEP
     for path in archive.iterdir():
         if path.stem != keep:
             path.unlink()
@@ -149,7 +151,7 @@ def saved_three_ways(bench: Bench) -> dict[str, Any]:
 def rename_delete_ids(bench: Bench) -> dict[str, Any]:
     archive, home = bench.fresh("rename")
     bench.run(archive, home)
-    name = "2025-02-00-international-ai-safety-report-2025"
+    name = KEEP
     renamed = archive / f"{name}-moved.md"
     (archive / f"{name}.md").rename(renamed)
     rename_report = bench.run(archive, home)

@@ -183,9 +183,10 @@ EVENT_KEYS = (
 def belief_events(db: Database, belief_id: str) -> list[dict[str, Any]]:
     """Every event of one belief, superseded ones too, with its claim's title as `claim`."""
     rows = db.execute(
-        "SELECT e.at, e.source, COALESCE(c.title, e.claim), e.stance, e.weight, "
+        "SELECT e.at, e.source, COALESCE(c.title, k.title, e.claim), e.stance, e.weight, "
         "e.credence_before, e.credence_after, e.note, e.superseded_at, e.claim, e.id "
         "FROM events e LEFT JOIN claims c ON c.id = e.claim "
+        "LEFT JOIN known_claims k ON k.id = e.claim "
         "WHERE e.belief = ? ORDER BY e.at, e.id",
         [belief_id],
     ).fetchall()
@@ -288,3 +289,15 @@ def live_events_of_belief(db: Database, belief_id: str) -> list[NewEvent]:
         [belief_id],
     ).fetchall()
     return [NewEvent(*row) for row in rows]
+
+
+def live_stances_on_known_claims(db: Database) -> list[tuple[str, str, str, str]]:
+    """(belief, known claim id, source, stance) of live events that count for a claim note the
+    knowledge base already holds (a proposal restated it)."""
+    return [
+        (row[0], row[1], row[2], row[3])
+        for row in db.execute(
+            "SELECT DISTINCT belief, claim, source, stance FROM events "
+            "WHERE superseded_at IS NULL AND claim LIKE 'note:%' ORDER BY belief, claim, source"
+        )
+    ]

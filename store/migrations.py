@@ -334,3 +334,20 @@ def m005_archive_present(db: Database) -> None:
     )
     db.execute("CREATE TABLE workspace (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     db.execute("INSERT INTO workspace (key, value) VALUES ('id', ?)", [uuid.uuid4().hex])
+
+
+@migrations()
+def m010_known_claims(db: Database) -> None:
+    """Claim notes the knowledge base already holds (`process --claims DIR`, or a collective's
+    `claims:`): a proposed claim that restates one is further evidence for that note, not a new
+    claim. Rebuilt from the notes on every run that names them."""
+    db.execute(
+        """CREATE TABLE known_claims (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            description TEXT,
+            domain TEXT,
+            confidence TEXT,
+            path TEXT NOT NULL
+        )"""
+    )

@@ -30,7 +30,10 @@ from beliefs.register import (
 
 
 def load_register(path: Path) -> Register:
-    """Read and parse a register file; a missing or unreadable file is a RegisterError too."""
+    """Read and parse a register file: a YAML register, a collective of holders, or an agent's
+    `beliefs.md` (`store.collective`); a missing or unreadable file is a RegisterError too."""
+    from store.collective import parse_any_register
+
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError as exc:
@@ -38,7 +41,7 @@ def load_register(path: Path) -> Register:
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise register_error(str(path), f"cannot read belief register: {reason}") from exc
-    return parse_register(text, str(path))
+    return parse_any_register(text, Path(path))
 
 
 def default_register_text() -> str:

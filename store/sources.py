@@ -52,6 +52,11 @@ class KnownSource:
     signature: bytes | None
     view_sha256: str | None
     duplicate_of: str | None
+    frontmatter_json: str | None = None
+
+    @property
+    def frontmatter(self) -> dict[str, Any]:
+        return json.loads(self.frontmatter_json or "{}")
 
     @property
     def counts(self) -> bool:
@@ -62,8 +67,8 @@ class KnownSource:
 def known_sources(db: Database) -> dict[str, KnownSource]:
     """Every recorded source id, in the order they were finished."""
     rows = db.execute(
-        "SELECT id, sha256, status, path, abspath, signature, view_sha256, duplicate_of "
-        "FROM sources ORDER BY processed_at, id"
+        "SELECT id, sha256, status, path, abspath, signature, view_sha256, duplicate_of, "
+        "frontmatter FROM sources ORDER BY processed_at, id"
     ).fetchall()
     return {row[0]: KnownSource(*row) for row in rows}
 

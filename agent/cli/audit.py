@@ -71,7 +71,7 @@ def history(
     if influence:
         from agent.reports.influence import influence_rows
 
-        check_belief(ws.register, belief)
+        belief = check_belief(ws.register, belief)
         _print_influence(influence_rows(ws.db, ws.register, ws.rule, belief), json_out)
         return
     rows = history_rows(ws.db, ws.register, belief)
@@ -244,8 +244,7 @@ def plot(
     from agent.reports.views import check_belief
 
     ws = open_ws(home, beliefs)
-    for belief_id in belief_ids:
-        check_belief(ws.register, belief_id)
+    belief_ids = [check_belief(ws.register, belief_id) for belief_id in belief_ids]
     if output.suffix.lower() != ".png":
         fail(f"{output}: the plot is written as PNG; name the file *.png", 2)
     series = [credence_series(ws.db, ws.register.get(b), ws.rule) for b in belief_ids]  # type: ignore[arg-type]

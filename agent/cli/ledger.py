@@ -16,6 +16,7 @@ from agent.cli.common import (
     LlmOpt,
     app,
     error_boundary,
+    fail,
     open_ws,
     print_json,
 )
@@ -27,6 +28,10 @@ def beliefs_command(
     explain: Annotated[
         bool, typer.Option("--explain", help="Print the update rule and the weights in force.")
     ] = False,
+    agent: Annotated[
+        str | None,
+        typer.Option("--agent", help="Only the beliefs of this holder (in a collective)."),
+    ] = None,
     json_out: JsonOpt = False,
     home: HomeOpt = None,
     beliefs: BeliefsOpt = None,
@@ -35,16 +40,22 @@ def beliefs_command(
     """The belief register with current credences."""
     from agent.reports.views import belief_rows
     from beliefs.rule import explain as explain_rule
+    from store.collective import registers_explained
 
     ws = open_ws(home, beliefs)
     if explain:
-        text = explain_rule(ws.rule)
+        text = explain_rule(ws.rule) + "\n\n" + registers_explained()
         if json_out:
             print_json({"rule": text})
         else:
             typer.echo(text)
         return
     rows = belief_rows(ws.db, ws.register, ws.rule)
+    if agent is not None:
+        agents = {h.agent for h in ws.register.holders}
+        if agent not in agents:
+            fail(f"no holder {agent!r} in this workspace; holders: {', '.join(sorted(agents))}", 2)
+        rows = [r for r in rows if r["holder"] == agent]
     if json_out:
         print_json(
             [
@@ -57,6 +68,7 @@ def beliefs_command(
                         "interval",
                         "evidence",
                         "disconfirming",
+                        "holder",
                     )
                 }
                 for r in rows
@@ -87,6 +99,8 @@ def claims(
     from agent.reports.views import claim_rows
 
     ws = open_ws(home, beliefs)
+    if belief:
+        belief = ws.register.resolve(belief).id
     rows = claim_rows(ws.db, source=source, belief=belief)
     if json_out:
         print_json(

@@ -19,6 +19,7 @@ from agent.cli.common import (
     LlmOpt,
     app,
     error_boundary,
+    fail,
     print_json,
     settings_for,
 )
@@ -74,6 +75,22 @@ def process(
             "time, in archive order, so credences are the same as with --jobs 1.",
         ),
     ] = 1,
+    collective: Annotated[
+        Path | None,
+        typer.Option(
+            "--collective",
+            help="A collective file naming several belief holders (agent, register, domains); "
+            "the workspace remembers it, so later commands need no flag.",
+        ),
+    ] = None,
+    claims: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--claims",
+            help="A folder of the knowledge base's own claim notes (repeatable): a proposed "
+            "claim that restates one is recorded as further evidence for that note.",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
     home: HomeOpt = None,
     beliefs: BeliefsOpt = None,
@@ -83,6 +100,14 @@ def process(
     from agent.extract.pipeline import ProcessOptions
     from agent.extract.pipeline import process as run_process
 
+    if collective is not None:
+        from store.registers import load_register
+
+        if beliefs:
+            fail("give --beliefs or --collective, not both", 2)
+        if not load_register(collective).is_collective:
+            fail(f"{collective}: not a collective (it has no 'holders' list)", 2)
+        beliefs = str(collective)
     settings = settings_for(home, beliefs, llm)
     options = ProcessOptions(
         archives=archives or [Path("archive")],
@@ -90,6 +115,7 @@ def process(
         write_back=not no_write_back,
         jobs=jobs,
         take_over=take_over,
+        claims=claims or [],
     )
     report = run_process(settings, options, progress=_ProgressBar())
     for warning in report.warnings:
@@ -105,6 +131,11 @@ def process(
             f"{len(report.failed)} failed"
             + (f", {len(report.removed)} removed" if report.removed else "")
         )
+        if report.unrouted_sources:
+            typer.echo(
+                f"{len(report.unrouted_sources)} sources reached no belief holder (their domain "
+                "is nobody's): read and kept, moved nothing"
+            )
         if report.curator_status_kept:
             typer.echo(
                 f"{report.curator_status_kept} files kept a curator's status "

@@ -19,6 +19,7 @@ from sqlite_utils import Database
 from agent.credences import store_credences
 from agent.extract.events import StanceEvidence, append_events, plan_events
 from agent.extract.extraction import CallRecord, Extraction
+from agent.extract.routing import Route, qualify_belief_ids, source_domains
 from agent.extract.validate import (
     Reason,
     ValidClaim,
@@ -119,10 +120,20 @@ class SourceLander:
         self.duplicates = duplicates
 
     def land(
-        self, source: Source, extraction: Extraction, recorded: dict[str, Any] | None = None
+        self,
+        source: Source,
+        extraction: Extraction,
+        recorded: dict[str, Any] | None = None,
+        route: Route | None = None,
     ) -> Landing:
-        """Land one source; `recorded` adds fields to its `sources` row (view, signature)."""
+        """Land one source; `recorded` adds fields to its `sources` row (view, signature).
+
+        `route` says which beliefs the source was judged against (all of the register when not
+        given): stances on any other belief are refused, a bare id names the one shown belief
+        it can mean, and an unrouted source's note says why it moves nothing.
+        """
         now = now_iso()
+        shown = route.belief_ids if route is not None else self.register.ids
         landing = Landing()
         with write_transaction(self.db):
             if source_exists(self.db, source.id):
@@ -139,9 +150,9 @@ class SourceLander:
             else:
                 for proposed in extraction.reply.claims:
                     verdict = validate_claim(
-                        proposed,
+                        qualify_belief_ids(proposed, shown),
                         source_text(source),
-                        self.register.ids,
+                        shown,
                         _Finder(self.duplicates, landing.batch_titles, source.id),
                         quote_text_extra=source.title,
                     )
@@ -152,6 +163,8 @@ class SourceLander:
                 )
                 if extraction.reply.notes:
                     notes += f". Model notes: {extraction.reply.notes}"
+            if route is not None and (why := route.note(source_domains(source.frontmatter))):
+                notes = f"{why}. {notes}"
             planned = plan_events(landing.stances, source.format, self.rule)
             append_events(
                 self.db,

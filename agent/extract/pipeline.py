@@ -25,7 +25,8 @@ from agent.errors import TrackerError
 from agent.extract.extraction import Extraction, Extractor, ProviderError
 from agent.extract.landing import DuplicateIndex, SourceLander, now_iso, source_text
 from agent.extract.present import Duplicate, Removal, plan_run, text_signature
-from agent.extract.register_sync import beliefs_text, sync_register, view_sha256
+from agent.extract.register_sync import sync_register
+from agent.extract.routing import Route, route_source
 from agent.extract.writeback import plan_write_back
 from agent.llm.policy import call_policy
 from agent.llm.pricing import price_table
@@ -41,6 +42,7 @@ from store.chunking import chunk_text
 from store.chunks import replace_chunks
 from store.claims import live_claim_titles, superseded_claim_ids
 from store.database import write_transaction
+from store.known_claims import known_claims, read_claim_notes, replace_known_claims
 from store.ledger import supersede_source
 from store.reply_cache import ReplyCache
 from store.sources import (
@@ -64,6 +66,7 @@ class ProcessOptions:
     write_back: bool = True
     jobs: int = 1
     take_over: bool = False  # write tracker's values into curators' lifecycle keys too
+    claims: Sequence[Path] = ()  # folders of known claim notes (besides a collective's own)
 
 
 @dataclass
@@ -79,6 +82,7 @@ class ProcessReport:
     claims_rejected: int = 0
     duplicates: list[dict[str, str]] = field(default_factory=list)
     removed: list[dict[str, str | None]] = field(default_factory=list)
+    unrouted_sources: list[str] = field(default_factory=list)
     curator_status_kept: int = 0
     warnings: list[str] = field(default_factory=list)
     rejected_by_code: dict[str, int] = field(default_factory=dict)
@@ -86,11 +90,13 @@ class ProcessReport:
     register_changes: RegisterChanges | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """The contract's shape, plus `duplicates`, `removed`, `curator_status_kept`,
-        `register_changes`, `warnings` and `model_calls`."""
+        """The contract's shape (with `unrouted`, the count of sources no holder covers), plus
+        `unrouted_sources`, `duplicates`, `removed`, `curator_status_kept`, `register_changes`,
+        `warnings` and `model_calls`."""
         data = asdict(self)
         del data["rejected_by_code"], data["calls"]
         data["model_calls"] = self.calls.as_json()
+        data["unrouted"] = len(self.unrouted_sources)
         changes = self.register_changes
         data["register_changes"] = changes.as_json() if changes is not None else None
         return data
@@ -161,8 +167,7 @@ class _Run:
         self.progress = progress
         self._embedder: Any = None
         self._index: Any = None
-        self._beliefs_text = beliefs_text(ws.register)
-        self.view = view_sha256(ws.register)
+        self._routes: dict[str, Route] = {}
         self._signatures: dict[str, bytes | None] = {}
 
     # -- lazily built heavy parts -------------------------------------------------------------
@@ -192,6 +197,7 @@ class _Run:
     # -- the run --------------------------------------------------------------------------------
     def run(self) -> ProcessReport:
         self._sync_register()
+        self._index_known_claims()
         known = known_sources(self.db)
         paths = {k.abspath: k.id for k in known.values() if k.abspath and k.status != REMOVED}
         scan = scan_archive(self.options.archives, paths)
@@ -207,7 +213,7 @@ class _Run:
             {f.source_id for f in scan.failures if f.source_id},
             known,
             self.options.archives,
-            self.view,
+            lambda source: self._route(source).view_sha256,
             self._signature,
             (lambda s: s.is_unprocessed()) if self.options.only_unprocessed else lambda s: True,
         )
@@ -230,10 +236,25 @@ class _Run:
             self._process_all(todo, duplicates)
         return self.report
 
+    def _route(self, source: Source) -> Route:
+        """The holders the source reaches and the beliefs it is judged against."""
+        if source.id not in self._routes:
+            self._routes[source.id] = route_source(self.ws.register, source)
+        return self._routes[source.id]
+
     def _signature(self, source: Source) -> bytes | None:
         if source.content_hash not in self._signatures:
             self._signatures[source.content_hash] = text_signature(source)
         return self._signatures[source.content_hash]
+
+    def _index_known_claims(self) -> None:
+        """The knowledge base's own claim notes, when the run or the collective names them."""
+        folders = [*self.options.claims, *map(Path, self.ws.register.claim_folders)]
+        if not folders:
+            return
+        notes, warnings = read_claim_notes(folders)
+        self.report.warnings.extend(warnings)
+        replace_known_claims(self.db, notes)
 
     def _sync_register(self) -> None:
         """Record the register in force; apply and report what changed since the last one."""
@@ -296,7 +317,8 @@ class _Run:
             replace_chunks(self.db, source.id, source.content_hash, chunks)
 
     def _duplicate_index(self) -> DuplicateIndex:
-        """Live accepted claims with their title vectors (the embedder caches repeats)."""
+        """Live accepted claims with their title vectors (the embedder caches repeats), and the
+        knowledge base's known claim notes (no source: a repeat of one is never its own)."""
         rows = live_claim_titles(self.db)
         ids = [r[0] for r in rows]
         vectors = np.zeros((0, 0), dtype=np.float32)
@@ -304,7 +326,14 @@ class _Run:
             vectors = self.embedder.embed([r[1] for r in rows])
             # Chroma may lag the database after a crash between commit and upsert: resync it.
             self.index.add_claims(ids, [r[1] for r in rows], [r[2] for r in rows], vectors)
-        return DuplicateIndex(self.embedder, ids, [r[2] for r in rows], vectors)
+        index = DuplicateIndex(self.embedder, ids, [r[2] for r in rows], vectors)
+        notes = known_claims(self.db)
+        if notes:
+            for note, vector in zip(
+                notes, self.embedder.embed([n.title for n in notes]), strict=True
+            ):
+                index.add(note.id, "", vector)
+        return index
 
     def _process_all(self, todo: list[Source], duplicates: DuplicateIndex) -> None:
         """Extract `jobs` sources at a time; land them one by one, in archive order.
@@ -344,7 +373,7 @@ class _Run:
                 cache.close()
 
     def _prompt_values(self, source: Source) -> dict[str, str]:
-        return extract_prompt_values(source, self._beliefs_text)
+        return extract_prompt_values(source, self._route(source).beliefs_text)
 
     def _take(
         self, source: Source, outcome: Extraction | ProviderError, duplicates: DuplicateIndex
@@ -364,9 +393,15 @@ class _Run:
 
     # -- one source, one transaction ---------------------------------------------------------
     def _land(self, source: Source, extraction: Extraction, duplicates: DuplicateIndex) -> None:
+        route = self._route(source)
         landing = self._lander(duplicates).land(
-            source, extraction, {"view_sha256": self.view, "signature": self._signature(source)}
+            source,
+            extraction,
+            {"view_sha256": route.view_sha256, "signature": self._signature(source)},
+            route,
         )
+        if route.unrouted:
+            self.report.unrouted_sources.append(source.id)
         report = self.report
         report.processed += 1
         report.claims_proposed += landing.proposed
@@ -399,6 +434,13 @@ class _Run:
         )
 
     # -- write-back ----------------------------------------------------------------------------
+    def _processed_by(self, source: Source) -> str | list[str] | None:
+        """The holder the source reached (several: a list); None when it reached none."""
+        agents = self._route(source).agents
+        if len(agents) == 1:
+            return agents[0]
+        return list(agents) or None
+
     def _finish_write_back(self, source: Source) -> None:
         """Write tracker's status into the file once, after the work is committed."""
         if not self.options.write_back:
@@ -413,12 +455,14 @@ class _Run:
             return
         values = {
             "status": record.status,
-            "processed_by": self.ws.register.agent,
+            "processed_by": self._processed_by(source),
             "processed_date": str(record.processed_at)[:10],
             "claims_extracted": record.claims_extracted,
             "extraction_model": record.extraction_model,
             "extraction_notes": record.extraction_notes,
         }
+        if values["processed_by"] is None:  # reached no holder: nobody processed it for a belief
+            del values["processed_by"]
         plan = plan_write_back(source.frontmatter, values, record.written, self.options.take_over)
         try:
             write_back(source, plan.updates)

@@ -75,11 +75,13 @@ def plan_run(
     failed_ids: set[str],
     known: Mapping[str, KnownSource],
     roots: Sequence[Path],
-    view_sha256: str,
+    view_of: Callable[[Source], str],
     signature_of: Callable[[Source], bytes | None],
     wanted: Callable[[Source], bool] = lambda source: True,
 ) -> RunPlan:
     """Decide every file's and every recorded id's fate (see the module docstring).
+
+    `view_of` gives the register view a source is judged against (`Route.view_sha256`).
 
     `signature_of` gives a source's MinHash signature (or None for a text too short to judge);
     `wanted` is `--only-unprocessed`'s filter: a file it refuses is present (and may be the
@@ -110,7 +112,7 @@ def plan_run(
             record is not None
             and record.counts
             and record.sha256 == source.content_hash
-            and record.view_sha256 in (None, view_sha256)
+            and record.view_sha256 in (None, view_of(source))
         ):
             plan.unchanged.append(source)
         else:

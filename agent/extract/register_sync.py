@@ -5,42 +5,25 @@ credences are recomputed from the ledger (so `replay --check` holds with the new
 belief removed: its live events are retired with a note. A belief renamed (same statement,
 new id): its live events are carried over, retired under the old id and appended under the new
 one with the same claims and weights. A belief added or reworded, or the domains changed: the
-register view of every source changes, so the sources are judged again by the run itself (the
-reply cache serves any prompt that did not change). The new register is then recorded.
+register view of the sources it reaches changes (`agent.extract.routing`), so they are judged
+again by the run itself (the reply cache serves any prompt that did not change). The new register
+is then recorded.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 
 from sqlite_utils import Database
 
 from agent.credences import store_credences
-from agent.llm.prompt_blocks import BeliefView, beliefs_block
+from agent.extract.routing import route, source_domains
 from beliefs.register import Register, RegisterChanges, register_changes
 from beliefs.rule import Evidence, RuleSettings, credence
 from store import ledger
 from store.claims import rename_belief_links
 from store.registers import RecordedRegister, record_register, snapshot_sha256
-from store.sources import set_view
-
-
-def beliefs_text(register: Register) -> str:
-    """The register as the extraction prompt shows it."""
-    return beliefs_block(
-        [BeliefView(b.id, b.statement, b.disconfirmation) for b in register.beliefs]
-    )
-
-
-def view_sha256(register: Register) -> str:
-    """What a source is judged against: the beliefs a model is shown, and the domains covered.
-
-    A source recorded with another view is extracted again.
-    """
-    domains = ",".join((*register.domains, "|", *register.secondary_domains))
-    text = f"{beliefs_text(register)}\n{domains}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+from store.sources import known_sources, set_view
 
 
 def sync_register(
@@ -67,19 +50,20 @@ def sync_register(
         view_only_renamed = not (
             changes.added or changes.removed or changes.reworded or changes.domains
         )
-        if view_only_renamed:
-            set_view_of_judged(db, view_sha256(recorded.register), view_sha256(register))  # type: ignore[union-attr]
+        if view_only_renamed and recorded is not None:
+            _keep_views(db, recorded.register, register)
     record_register(db, register, path, now)
     store_credences(db, register, rule, now)
     return changes if changes is not None and changes.any else None
 
 
-def set_view_of_judged(db: Database, old_view: str, new_view: str) -> None:
-    """Sources judged against `old_view` count as judged against `new_view` (ids renamed only)."""
-    from store.sources import known_sources
-
-    ids = [k.id for k in known_sources(db).values() if k.view_sha256 == old_view]
-    set_view(db, new_view, ids)
+def _keep_views(db: Database, old: Register, new: Register) -> None:
+    """Ids renamed only: a source judged against its old view counts as judged against the
+    same view under the new ids, so it is not extracted again for a rename."""
+    for record in known_sources(db).values():
+        domains = source_domains(record.frontmatter)
+        if record.view_sha256 == route(old, domains).view_sha256:
+            set_view(db, route(new, domains).view_sha256, [record.id])
 
 
 def _carry_over(

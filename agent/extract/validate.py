@@ -299,8 +299,13 @@ def validate_claim(
     if dup:
         reason = Reason(
             "DUPLICATE_CLAIM",
-            f"'{_short(claim.title)}' nearly repeats accepted claim {dup}; it is recorded as "
-            "further evidence for that claim",
+            f"'{_short(claim.title)}' nearly repeats "
+            + (
+                f"the knowledge base's note '{dup[5:]}'"
+                if dup.startswith("note:")
+                else f"accepted claim {dup}"
+            )
+            + "; it is recorded as further evidence for that claim",
         )
         return Verdict(proposed, claim, (reason,), duplicate_of=dup)
     return Verdict(proposed, claim, ())

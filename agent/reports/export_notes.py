@@ -11,6 +11,7 @@ tracker`) for readers, but what it may overwrite or delete is decided by the fol
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,8 @@ from agent.reports.export_folder import ExportFolder
 from beliefs.register import Register
 from beliefs.rule import RuleSettings, level_for
 from store.claims import live_claims_with_sources, stances_by_claim
-from store.ledger import live_notes
+from store.known_claims import known_claims
+from store.ledger import live_notes, live_stances_on_known_claims
 from store.sources import workspace_id
 
 MARKER = "exported_by"
@@ -179,13 +181,33 @@ def _note_line(
     return line + (f". Rationale: {rationale}" if rationale else "")
 
 
+def _known_links(db: Database, directory: Path) -> dict[str, list[str]]:
+    """belief -> grounding lines for the knowledge base's own notes that sources restated:
+    a link to the known note, never a second copy of it."""
+    notes = {note.id: note for note in known_claims(db)}
+    lines: dict[str, list[str]] = {}
+    for belief, claim_id, source, stance in live_stances_on_known_claims(db):
+        note = notes.get(claim_id)
+        if note is not None:
+            link = Path(os.path.relpath(note.path, directory.resolve())).as_posix()
+            lines.setdefault(belief, []).append(
+                f"- {stance} (restated by `{source}`): [{_link_text(note.title)}]({_url(link)})"
+            )
+    return lines
+
+
 def beliefs_note(
-    db: Database, register: Register, rule: RuleSettings, claims: list[dict[str, Any]]
+    db: Database,
+    register: Register,
+    rule: RuleSettings,
+    claims: list[dict[str, Any]],
+    directory: Path = Path("."),
 ) -> str:
     by_belief: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for claim in claims:
         for belief_id, stance, _ in claim["beliefs"]:
             by_belief.setdefault(belief_id, []).append((stance, claim))
+    known = _known_links(db, directory)
     by_id = {claim["id"]: claim for claim in claims}
     notes: dict[str, list[str]] = {}
     for belief, claim_id, source, stance, note in live_notes(db):
@@ -219,7 +241,7 @@ def beliefs_note(
         lines += [
             f"- {stance}: [{_link_text(claim['title'])}](claims/{claim['file']})"
             for stance, claim in grounding
-        ] or ["- none yet"]
+        ] + known.get(row["id"], []) or ["- none yet"]
         belief = register.get(row["id"])
         if belief is not None:
             lines += ["", "### What would disconfirm it", "", f"> {belief.disconfirmation}"]
@@ -238,7 +260,7 @@ def export_notes(
     produced = {f"claims/{claim['file']}" for claim in claims} | {"beliefs.md"}
     for claim in claims:
         result.claims += folder.write(f"claims/{claim['file']}", claim_note(claim, register))
-    folder.write("beliefs.md", beliefs_note(db, register, rule, claims))
+    folder.write("beliefs.md", beliefs_note(db, register, rule, claims, directory))
     folder.remove_stale(produced)  # claims since superseded: their notes would now mislead
     folder.save()
     result.files = folder.written

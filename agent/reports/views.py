@@ -12,7 +12,6 @@ from typing import Any
 from sqlite_utils import Database
 
 from agent.credences import belief_rows
-from agent.errors import ConfigError
 from agent.reports.levels import level_change_note
 from beliefs.register import Register
 from store import claims as claim_store
@@ -29,10 +28,10 @@ __all__ = [
 ]
 
 
-def check_belief(register: Register, belief_id: str) -> None:
-    if register.get(belief_id) is None:
-        known = ", ".join(register.ids)
-        raise ConfigError(f"unknown belief {belief_id!r}; the register has {known}")
+def check_belief(register: Register, belief_id: str) -> str:
+    """The id `belief_id` names: itself, or in a collective the one qualified id a bare id
+    (`B4`) can mean; ConfigError (exit 2) naming the candidates when it is unknown or ambiguous."""
+    return register.resolve(belief_id).id
 
 
 def history_rows(db: Database, register: Register, belief_id: str) -> list[dict[str, Any]]:
@@ -42,7 +41,7 @@ def history_rows(db: Database, register: Register, belief_id: str) -> list[dict[
     crossing in `note`) so scripts reading the contract's shape keep working; `kind` tells them
     apart. A level change sorts after the evidence of the same transaction that caused it.
     """
-    check_belief(register, belief_id)
+    belief_id = check_belief(register, belief_id)
     keyed: list[tuple[tuple[str, int, int], dict[str, Any]]] = [
         (
             (e["at"], 0, e["id"]),
