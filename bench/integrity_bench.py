@@ -185,8 +185,26 @@ def rename_delete_ids(bench: Bench) -> dict[str, Any]:
         "b2_live_events": live_count(home, "B2"),
         "b2_live_events_clean_run": live_count(clean_home, "B2"),
         "ids_shifted_by_a_new_collision": shifted,
-        "new_file_counted_as_duplicate_of": [d["same_as"] for d in collide_report.duplicates],
+        "new_file_counted_as_duplicate_of": [
+            d["same_as"] for d in collide_report.duplicates if "/a/" in d["path"]
+        ],
         "replay_ok": replay_ok(home) and replay_ok(collide_home),
+    }
+
+
+def register_rename_only(bench: Bench) -> dict[str, Any]:
+    archive, home = bench.fresh("rename-belief")
+    bench.run(archive, home)
+    before = credences(home)
+    path = home / "beliefs.yaml"
+    path.write_text(path.read_text().replace("id: B4", "id: B6"))
+    report = bench.run(archive, home)
+    return {
+        "reprocessed": report.processed,
+        "b6_equals_old_b4": credences(home).get("B6") == before.get("B4"),
+        "b4_live_events": live_count(home, "B4"),
+        "b6_live_events": live_count(home, "B6"),
+        "replay_ok": replay_ok(home),
     }
 
 
@@ -224,6 +242,7 @@ def main() -> None:
             ("reformatted_copies", reformatted_copies),
             ("saved_three_ways", saved_three_ways),
             ("rename_delete_ids", rename_delete_ids),
+            ("register_rename_only", register_rename_only),
             ("register_edits", register_edits),
         ):
             started = time.perf_counter()
