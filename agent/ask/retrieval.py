@@ -5,7 +5,8 @@ The rankings, each of up to CANDIDATES items:
 2. source chunks matching the question's words (SQLite FTS5, bm25, porter stemming),
 3. live accepted claims nearest to the question's vector (Chroma),
 4. live accepted claims matching its words (FTS5 over title and description),
-and, when the question names a belief of the register (B4), 5. that belief's live ledger events,
+and, when the question is about a belief of the register (named as B4, or by its statement's
+words or topic: `agent.ask.intent`), 5. that belief's live ledger events,
 heaviest first; only challenges and complications when the question asks for evidence against
 it (against, challenge, counter, push back, weaken, undermine, complicate ...), only supports when
 it asks for evidence for it.
@@ -117,9 +118,22 @@ class Retriever:
         self.embedder = embedder
         self.belief_ids = list(belief_ids)
 
-    def search(self, question: str, limit: int) -> list[Hit]:
+    def embed(self, question: str) -> np.ndarray:
+        return np.asarray(self.embedder.embed([question])[0], dtype=np.float32)
+
+    def search(
+        self,
+        question: str,
+        limit: int,
+        vector: np.ndarray | None = None,
+        beliefs: Sequence[str] | None = None,
+        stances: tuple[str, ...] | None = None,
+    ) -> list[Hit]:
+        """The fused ranking; `beliefs` (default: the ids the question writes out) add their
+        ledger, of `stances` (default: what the question's words ask for)."""
         rankings: dict[str, list[str]] = {}
-        vector = np.asarray(self.embedder.embed([question])[0], dtype=np.float32)
+        if vector is None:
+            vector = self.embed(question)
         if self.index is not None:
             rankings["chunk_vector"] = [
                 i for i, _ in self.index.nearest("chunks", vector, CANDIDATES)
@@ -131,9 +145,10 @@ class Retriever:
         if match is not None:
             rankings["chunk_fts"] = self._fts("chunks", match)
             rankings["claim_fts"] = self._fts("claims", match)
-        beliefs = named_beliefs(question, self.belief_ids)
+        if beliefs is None:
+            beliefs = named_beliefs(question, self.belief_ids)
         if beliefs:
-            rankings["ledger"] = self._ledger(beliefs, stance_filter(question))
+            rankings["ledger"] = self._ledger(list(beliefs), stances or stance_filter(question))
         fused = rrf(rankings, {"ledger": LEDGER_WEIGHT})
         items = self._items([item for item, _, _ in fused])
         hits = [Hit(items[i], score, r) for i, score, r in fused if i in items]
