@@ -24,6 +24,7 @@ from agent.credences import store_credences
 from agent.errors import TrackerError
 from agent.extract.extraction import Extraction, Extractor, ProviderError
 from agent.extract.landing import DuplicateIndex, SourceLander, now_iso, source_text
+from agent.extract.progress import Progress, ProgressUpdate
 from agent.llm.policy import call_policy
 from agent.llm.pricing import price_table
 from agent.llm.prompt_blocks import BeliefView, beliefs_block, source_block
@@ -72,16 +73,15 @@ class ProcessReport:
     warnings: list[str] = field(default_factory=list)
     rejected_by_code: dict[str, int] = field(default_factory=dict)
     calls: CallSummary = field(default_factory=lambda: CallSummary("offline"))
+    evidence_events: int = 0
 
     def as_json(self) -> dict[str, Any]:
-        """The contract's shape, plus `duplicates`, `warnings` and `model_calls`."""
+        """The contract's shape, plus `duplicates`, `warnings`, `evidence_events` and
+        `model_calls`."""
         data = asdict(self)
         del data["rejected_by_code"], data["calls"]
         data["model_calls"] = self.calls.as_json()
         return data
-
-
-Progress = Callable[[int, int, str], None]
 
 
 def extract_prompt_values(source: Source, beliefs_text: str) -> dict[str, str]:
@@ -185,6 +185,7 @@ class _Run:
             self.report.processed + self.report.skipped + len(self.report.failed) + len(todo)
         )
         if todo:
+            self._progress(0, len(todo), "")
             self._embed_chunks(todo)
             duplicates = self._duplicate_index()
             self._process_all(todo, duplicates)
@@ -286,13 +287,20 @@ class _Run:
         outcomes = _extract_in_order(extractor, prompts, jobs)
         try:
             for number, (source, outcome) in enumerate(zip(todo, outcomes, strict=True), 1):
-                if self.progress:
-                    self.progress(number, len(todo), source.id)
                 self._take(source, outcome, duplicates)
+                self._progress(number, len(todo), source.id)
         finally:
             outcomes.close()  # on an interrupt: cancel calls not started, wait for the rest
             if cache is not None:
                 cache.close()
+
+    def _progress(self, done: int, total: int, source: str) -> None:
+        if self.progress:
+            r = self.report
+            self.progress(
+                ProgressUpdate(done, total, source, r.claims_accepted, r.evidence_events,
+                               len(r.failed))
+            )  # fmt: skip
 
     def _prompt_values(self, source: Source) -> dict[str, str]:
         if self._beliefs_text is None:
@@ -326,6 +334,7 @@ class _Run:
         report.claims_proposed += landing.proposed
         report.claims_accepted += len(landing.accepted)
         report.claims_rejected += landing.rejected
+        report.evidence_events += len(landing.stances)
         for code in landing.codes:
             report.rejected_by_code[code] = report.rejected_by_code.get(code, 0) + 1
         for cid, _, vector in landing.accepted:
