@@ -13,9 +13,9 @@ import typer
 
 from agent.cli.common import (
     BeliefsOpt,
+    ExtractLlmOpt,
     HomeOpt,
     JsonOpt,
-    LlmOpt,
     app,
     error_boundary,
     print_json,
@@ -52,7 +52,7 @@ def process(
     json_out: JsonOpt = False,
     home: HomeOpt = None,
     beliefs: BeliefsOpt = None,
-    llm: LlmOpt = None,
+    llm: ExtractLlmOpt = None,
 ) -> None:
     """Ingest new or changed sources: embed, extract claims, validate, update beliefs.
 
