@@ -39,6 +39,8 @@ DEFAULT_K = 5
 ANSWER_SOURCES = 8
 """How many of the best-ranked sources are read whole for the answer's spans."""
 LEDGER_EVIDENCE = 6
+SEMANTIC_RANKS = 6
+"""Passages among the nearest this many by vector lend their spans a meaning match."""
 
 
 class Asker:
@@ -197,11 +199,15 @@ class Asker:
                 continue
             for quote in hit.item.quotes:
                 claim_of.setdefault((hit.item.source, _key(quote)), hit.item.id)
-        chunks: dict[str, list[tuple[str, float]]] = {}
+        chunks: dict[str, list[tuple[str, float, float]]] = {}
         top = max((hit.score for hit in hits), default=1.0) or 1.0
         for hit in hits:
             if hit.item.kind == "chunk":
-                chunks.setdefault(hit.item.source, []).append((_key(hit.item.text), hit.score))
+                at = hit.ranks.get("chunk_vector")
+                near = 1 / (1 + (at - 1) / 2) if at and at <= SEMANTIC_RANKS else 0.0
+                chunks.setdefault(hit.item.source, []).append(
+                    (_key(hit.item.text), hit.score / top, near)
+                )
         out: list[Candidate] = []
         for source in order:
             seen: set[str] = set()
@@ -210,12 +216,13 @@ class Asker:
                 key = _key(span.quote)
                 seen.add(key)
                 probe = key[:80]
-                boost = max(
-                    (score / top for text, score in chunks.get(source, ()) if probe in text),
-                    default=0.0,
-                )
+                holding = [(s, n) for text, s, n in chunks.get(source, ()) if probe in text]
+                boost = max((s for s, _ in holding), default=0.0)
+                near = max((n for _, n in holding), default=0.0)
                 claim = claim_of.get((source, key))
-                out.append(Candidate(span, rank[source], claim, boost, topic))
+                out.append(
+                    Candidate(span, rank[source], claim, boost=boost, semantic=near, topic=topic)
+                )
             for (claim_source, key), claim in claim_of.items():
                 if claim_source == source and key not in seen:
                     quote = next(
@@ -224,7 +231,7 @@ class Asker:
                     )  # fmt: skip
                     span = Span(source, quote, quote, "content", len(out))
                     topic = stems(self.display_title(source))
-                    extra.append(Candidate(span, rank[source], claim, 0.0, topic))
+                    extra.append(Candidate(span, rank[source], claim, topic=topic))
         return out + extra
 
     def _rows(self, belief_ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -44,6 +44,8 @@ NOTES_FACTOR = 0.85
 TITLE_FACTOR = 0.85
 RANK_PRIOR = 0.3
 CHUNK_PRIOR = 0.4
+SEMANTIC_PRIOR = 0.25
+SEMANTIC_GATE = 0.5
 TOPIC_SHARE = 0.35
 MIN_COVERAGE = 0.15
 RELATIVE_COVERAGE = 0.4
@@ -71,6 +73,7 @@ class Candidate:
     rank: int
     claim: str | None = None
     boost: float = 0.0  # how well the retrieved passage holding it matched (0 to 1)
+    semantic: float = 0.0  # how near its passage's vector was to the question's (0 to 1)
     topic: frozenset[str] = frozenset()  # stems of its source's title
 
 
@@ -233,9 +236,11 @@ class Composer:
         return out
 
     def relevant(self, c: Candidate, share: float = 1.0) -> bool:
-        """Covers enough of the question, absolutely and against the best candidate."""
+        """Covers enough of the question, absolutely and against the best candidate, or sits
+        in one of the passages nearest the question by meaning (a paraphrase shares no
+        words: "mistakes snowball" for "error amplification")."""
         floor = max(MIN_COVERAGE, RELATIVE_COVERAGE * self._best_cover) * share
-        return self.cover(c) >= floor
+        return self.cover(c) >= floor or c.semantic >= SEMANTIC_GATE
 
     def base(self, c: Candidate) -> float:
         """Coverage, raised by how well retrieval ranked the source and the passage, lowered
@@ -250,7 +255,7 @@ class Composer:
             factor *= LONG_FACTOR  # a shorter span saying the same reads better
         if is_cut(c.span):
             factor *= CUT_FACTOR  # cut at the length limit: a fragment
-        return self.cover(c) * factor
+        return self.cover(c) * factor + SEMANTIC_PRIOR * c.semantic * factor / (1 + CHUNK_PRIOR)
 
     # -- citing --------------------------------------------------------------------------------
     def cite(self, source: str, quote: str, claim: str | None = None) -> int | None:

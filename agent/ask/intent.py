@@ -32,7 +32,14 @@ _QUANTITY = re.compile(
     r"\b(how (?:much|many|large|long|big|close|badly|far|high|low|fast|often|expensive|"
     r"costly)|by how much|what (?:share|fraction|percent\w*|proportion|number|amount|"
     r"figure|price|cost|sum)|what (?:was|is|were|are) the (?:cost|price|amount|figure|share|"
-    r"number|size|total)|what year|which year|by when)\b|^\s*when\b",
+    r"number|size|total)|what year|which year|by when)\b|^\s*when\s+(?:is|was|will|did|does|do|"
+    r"are|were|has|have|had|can|could|should|would|might)\b",
+    re.I,
+)
+# "When will the fund run dry?" asks for a time; "When models were fine-tuned, whose ..." does not.
+_WHEN = re.compile(
+    r"^\s*when\s+(?:is|was|will|did|does|do|are|were|has|have|had|can|could|should|would|"
+    r"might)\b",
     re.I,
 )
 _MONEY = re.compile(
@@ -94,7 +101,7 @@ class Intent:
 def amount_kinds_for(question: str) -> tuple[str, ...] | None:
     """The kinds of amount that answer a quantity question (None: any measured amount)."""
     q = question.casefold()
-    if re.search(r"^\s*when\b|\b(what year|which year|by when|since when|until when)\b", q):
+    if _WHEN.search(q) or re.search(r"\b(what year|which year|by when|since when|until when)\b", q):
         return ("year",)
     if re.search(r"\bhow long\b", q):
         return ("duration", "year")
