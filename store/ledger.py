@@ -251,20 +251,25 @@ def heaviest_claims(
     return [row[0] for row in rows]
 
 
-HEAVIEST_KEYS = ("belief", "claim", "title", "source", "stance", "weight", "quotes")
+HEAVIEST_KEYS = ("belief", "claim", "title", "source", "stance", "weight", "quotes", "total")
 
 
 def heaviest_events(
     db: Database, beliefs: Sequence[str], stances: Sequence[str], limit: int
 ) -> list[dict[str, Any]]:
-    """The beliefs' live events of these stances with their claims, heaviest first."""
+    """The heaviest live event of each source of these stances, with its claim and the source's
+    `total` weight on that side; sources that carry the most weight first (what "the weightiest
+    sources" means)."""
     marks = ", ".join("?" for _ in stances)
     beliefs_marks = ", ".join("?" for _ in beliefs)
     rows = db.execute(
-        f"SELECT e.belief, e.claim, c.title, e.source, e.stance, e.weight, c.quotes FROM events e "
-        f"JOIN claims c ON c.id = e.claim WHERE e.belief IN ({beliefs_marks}) "
-        f"AND e.stance IN ({marks}) AND e.superseded_at IS NULL AND c.superseded_at IS NULL "
-        "ORDER BY e.weight DESC, e.id LIMIT ?",
+        "SELECT belief, claim, title, source, stance, weight, quotes, total FROM ("
+        "SELECT e.belief, e.claim, c.title, e.source, e.stance, e.weight, c.quotes, e.id, "
+        "SUM(e.weight) OVER (PARTITION BY e.belief, e.source) AS total, "
+        "ROW_NUMBER() OVER (PARTITION BY e.belief, e.source ORDER BY e.weight DESC, e.id) AS n "
+        f"FROM events e JOIN claims c ON c.id = e.claim WHERE e.belief IN ({beliefs_marks}) "
+        f"AND e.stance IN ({marks}) AND e.superseded_at IS NULL AND c.superseded_at IS NULL) "
+        "WHERE n = 1 ORDER BY total DESC, source, id LIMIT ?",
         [*beliefs, *stances, limit],
     ).fetchall()
     out = []

@@ -88,6 +88,7 @@ class LedgerItem:
     stance: str
     weight: float
     quotes: tuple[str, ...]
+    total: float = 0.0  # the source's whole weight on this side of the belief
 
 
 @dataclass
@@ -529,12 +530,10 @@ def belief_lead(focus: BeliefFocus, composer: Composer) -> tuple[str, list[Point
         if not numbers:
             continue
         title = composer.title_of(item.source)
-        points.append(
-            Point(
-                f'"{_clause(item.title)}" ({item.stance}, weight {item.weight:.3f}, from {title})',
-                numbers,
-            )
-        )
+        weight = f"weight {item.weight:.3f}"
+        if item.total > item.weight + 1e-9:
+            weight += f" of {item.total:.3f} from this source"
+        points.append(Point(f'"{_clause(item.title)}" ({item.stance}, {weight}; {title})', numbers))
     side = _side_words(focus.side)
     if points:
         listed = "; ".join(f"{p.text} {composer._marks(p.citations)}" for p in points)
