@@ -61,7 +61,7 @@ def test_durations_read_short() -> None:
 
 
 def test_process_writes_progress_to_stderr_and_one_document_to_stdout(
-    fake_embedder, sample_archive: Path
+    fake_embedder, sample_archive: Path, tmp_path: Path
 ) -> None:
     result = runner.invoke(app, ["process", str(sample_archive), "--json", "--no-write-back"])
     assert result.exit_code == 0, result.output
@@ -69,5 +69,6 @@ def test_process_writes_progress_to_stderr_and_one_document_to_stdout(
     assert data["processed"] == 4 and data["evidence_events"] >= 0
     assert "tracker: 4 new or changed sources to process" in result.stderr
     assert "tracker: 4/4 sources" in result.stderr and "done" in result.stderr
-    quiet = runner.invoke(app, ["process", str(sample_archive), "-q", "--home", "elsewhere"])
+    other = str(tmp_path / "other-home")
+    quiet = runner.invoke(app, ["process", str(sample_archive), "-q", "--home", other])
     assert quiet.exit_code == 0 and "sources," not in quiet.stderr
