@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 import store.query_embedder
 from agent.ask.asker import Asker
 from agent.ask.retrieval import LEDGER_WEIGHT, RRF_K, fts_query, rrf, stance_filter
-from agent.ask.spans import sentences
+from agent.ask.spans import source_spans
 from agent.cli import app
 from agent.config import resolve_settings
 from tests.auditor_workspace import build
@@ -91,9 +91,12 @@ def test_a_belief_question_reads_the_ledger(built) -> None:
 def test_a_sentence_loses_its_markup_and_stays_verbatim() -> None:
     from agent.text.normalize import quote_in_text
 
-    text = "- Intro words here for context.\n- **Reviewers** needed four times longer than models."
-    assert sentences(text)[1] == "Reviewers needed four times longer than models."
-    assert quote_in_text(sentences(text)[1], text)
+    text = (
+        "T\n- Intro words here for context.\n- **Reviewers** needed four times longer than models."
+    )
+    quote = source_spans("s", text)[1].quote
+    assert quote == "Reviewers needed four times longer than models."
+    assert quote_in_text(quote, text)
 
 
 def model_reply(citations: list[dict]) -> FakeListChatModel:
@@ -250,12 +253,13 @@ def test_the_model_sees_k_numbered_passages_and_the_beliefs(built) -> None:
 
 def test_sentences_keep_decimals_and_unterminated_list_items() -> None:
     text = (
+        "Title line\n"
         "## Results\n"
         "- Accuracy fell from 70.4% to 42% at a 10:1 ratio\n"
         "- Tiny\n"
         "We shipped v1.5 now."
     )
-    assert sentences(text) == [
+    assert [span.quote for span in source_spans("s", text)] == [
         "Accuracy fell from 70.4% to 42% at a 10:1 ratio",
         "We shipped v1.5 now.",
     ]

@@ -29,7 +29,7 @@ from agent.ask.titles import readable_title
 from agent.config import Settings
 from agent.credences import belief_rows
 from agent.errors import ConfigError, InputError
-from agent.text.normalize import MIN_QUOTE_CHARS, normalize_for_match
+from agent.text.normalize import quote_in_text
 from store import search, sources
 from store.chunks import chunk_texts
 from store.claims import beliefs_of_claims
@@ -81,7 +81,6 @@ class Asker:
         self.model = model
         self._texts: dict[str, str | None] = {}
         self._spans: dict[str, list[Span]] = {}
-        self._normalized: dict[str, str | None] = {}
         self._statement_vectors: np.ndarray | None = None
         self._dropped = 0
         self._sources = sources.titles_and_dates(self.db)
@@ -109,13 +108,8 @@ class Asker:
         return "\n".join(texts) if texts else None
 
     def grounded(self, source_id: str, quote: str) -> bool:
-        """`agent.text.normalize.quote_in_text` against the source, its text normalised once."""
-        if source_id not in self._normalized:
-            text = self.source_text(source_id)
-            self._normalized[source_id] = normalize_for_match(text) if text else None
-        haystack = self._normalized[source_id]
-        needle = normalize_for_match(quote)
-        return bool(haystack) and len(needle) >= MIN_QUOTE_CHARS and needle in (haystack or "")
+        text = self.source_text(source_id)
+        return bool(text) and quote_in_text(quote, text or "")
 
     # -- answering -----------------------------------------------------------------------------
     def ask(self, question: str, k: int = DEFAULT_K) -> Answer:

@@ -21,12 +21,9 @@ Every citation is checked against its source before it is numbered (the caller's
 
 from __future__ import annotations
 
-import itertools
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from agent.ask.intent import Intent
@@ -38,7 +35,16 @@ from agent.ask.matching import (
     cue_count,
     stems,
 )
-from agent.ask.spans import MAX_QUOTE_CHARS, Span
+from agent.ask.spans import Span
+from agent.ask.wording import (
+    clause,
+    figure_phrase,
+    figures_differ,
+    is_cut,
+    sentence,
+    span_stems,
+    with_marks,
+)
 
 NOTES_FACTOR = 0.85
 TITLE_FACTOR = 0.85
@@ -119,31 +125,6 @@ class Composed:
     cited: list[tuple[str, str]]
     claims: list[str]
     kind: str
-
-
-@lru_cache(maxsize=32768)
-def span_stems(text: str) -> frozenset[str]:
-    return stems(text)
-
-
-def _sentence(text: str) -> str:
-    """A span as a sentence of the answer: capitalised, ending in a stop."""
-    text = " ".join(text.split()).rstrip(" ;,:")
-    if text and text[0].islower():
-        text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?", '"', "...")) else text + "."
-
-
-def _with_marks(text: str, marks: str) -> str:
-    """A sentence with its citation marks before the final stop: "... (RSP) [1]." """
-    if text.endswith(".") and not text.endswith("..."):
-        return f"{text[:-1]} {marks}."
-    return f"{text} {marks}"
-
-
-def _clause(text: str) -> str:
-    """A span inside a list of the answer: no final stop, no capital needed."""
-    return " ".join(text.split()).rstrip(" .;,:")
 
 
 class Composer:
@@ -344,7 +325,7 @@ class Composer:
     def general(self, exclude: Sequence[Candidate] = (), limit: int | None = None) -> list[Point]:
         scored = [(self.base(c), c) for c in self.candidates if self.relevant(c)]
         limit = POINTS["general"] if limit is None else limit
-        return self._points(self.pick(scored, limit, self.similar, exclude), _sentence)
+        return self._points(self.pick(scored, limit, self.similar, exclude), sentence)
 
     def _points(self, groups: list[list[Candidate]], render: Callable[[str], str]) -> list[Point]:
         points = []
@@ -369,7 +350,7 @@ class Composer:
                 aimed = self.coverage(c.span.display, target)
                 score *= 1 + CUE_FACTOR * min(cues, 3) + TARGET_FACTOR * aimed
             scored.append((score, c))
-        return self._points(self.pick(scored, limit, self.similar), _clause)
+        return self._points(self.pick(scored, limit, self.similar), clause)
 
     def quantity(self) -> tuple[list[Point], list[str]]:
         """Points that state a figure of the kind asked for, and the figures themselves."""
@@ -429,77 +410,9 @@ class Composer:
                 score -= 0.12
             reasons.append((score, c))
         numbers = self.cite_group([lead])
-        head = Point(_sentence(lead.span.display), numbers) if numbers else None
+        head = Point(sentence(lead.span.display), numbers) if numbers else None
         groups = self.pick(reasons, POINTS["reason"] - 1, self.similar, exclude=[lead])
-        return head, self._points(groups, _clause)
-
-
-def is_cut(span: Span) -> bool:
-    """A sentence cut at the quote length limit (it ends without a stop)."""
-    return len(span.quote) >= MAX_QUOTE_CHARS - 30 and not span.quote.endswith((".", "!", "?"))
-
-
-def figure_phrase(span: Span, value: str) -> str:
-    """The part of a span that states the figure: its clause, or a table row's cell with the
-    row's label ("Total Global, Annual Investment: $75-150M")."""
-    if span.table and span.cells:
-        for i, cell in enumerate(span.cells[1:], start=1):
-            if value in cell:
-                name = span.header[i] if i < len(span.header) else ""
-                label = span.cells[0] + (f", {name}" if name else "")
-                part = next((p for p in cell.split(";") if value in p), cell)
-                return f"{label}: {_clause(part)}"
-    return _clause(_clause_with(span.display, value))
-
-
-_BREAK = re.compile(r";\s|,\s|:\s|\s[—–]\s|\s-\s")
-MIN_CLAUSE_WORDS = 8
-MAX_CLAUSE_WORDS = 24
-
-
-def _clause_with(text: str, value: str) -> str:
-    """The clause of `text` holding `value`, cut at ; , : and dashes outside parentheses,
-    widened with its neighbours until it says enough to stand alone."""
-    cuts, depth = [0], 0
-    for i, ch in enumerate(text):
-        depth += 1 if ch in "([" else -1 if ch in ")]" else 0
-        if depth <= 0 and _BREAK.match(text, i):
-            cuts.append(i + 1)
-    cuts.append(len(text))
-    pieces = [(a, b) for a, b in itertools.pairwise(cuts) if text[a:b].strip()]
-    at = text.find(value)
-    index = next((n for n, (a, b) in enumerate(pieces) if a <= at < b), 0)
-    lo = hi = index
-    while len(text[pieces[lo][0] : pieces[hi][1]].split()) < MIN_CLAUSE_WORDS:
-        if hi + 1 < len(pieces):
-            hi += 1
-        elif lo > 0:
-            lo -= 1
-        else:
-            break
-    piece = text[pieces[lo][0] : pieces[hi][1]].strip(" ;,:-—–")
-    words = piece.split()
-    if len(words) > MAX_CLAUSE_WORDS:
-        piece = " ".join(words[:MAX_CLAUSE_WORDS]) + " ..."
-    return piece
-
-
-def figures_differ(points: Sequence[Point], values: Sequence[str]) -> bool:
-    """Whether two figures of the same kind are given for the same thing (their phrases share
-    enough words): then the sources, or one source, disagree."""
-    from agent.ask.matching import amounts as found_in
-
-    typed = []
-    for point, value in zip(points, values, strict=True):
-        kind = next((k for k, v in found_in(value) if v), "")
-        words = {w for w in span_stems(point.text) if not w[:1].isdigit()}
-        typed.append((kind, amount_key(value), words))
-    for i, (kind_a, key_a, words_a) in enumerate(typed):
-        for kind_b, key_b, words_b in typed[i + 1 :]:
-            comparable = kind_a == kind_b and key_a != key_b and words_a and words_b
-            if comparable and len(words_a & words_b) / len(words_a | words_b) >= 0.25:
-                return True
-    return False
+        return head, self._points(groups, clause)
 
 
 def belief_lead(focus: BeliefFocus, composer: Composer) -> tuple[str, list[Point]]:
@@ -533,7 +446,7 @@ def belief_lead(focus: BeliefFocus, composer: Composer) -> tuple[str, list[Point
         weight = f"weight {item.weight:.3f}"
         if item.total > item.weight + 1e-9:
             weight += f" of {item.total:.3f} from this source"
-        points.append(Point(f'"{_clause(item.title)}" ({item.stance}, {weight}; {title})', numbers))
+        points.append(Point(f'"{clause(item.title)}" ({item.stance}, {weight}; {title})', numbers))
     side = _side_words(focus.side)
     if points:
         listed = "; ".join(f"{p.text} {composer._marks(p.citations)}" for p in points)
@@ -571,21 +484,21 @@ def compose(
         found, values = composer.quantity()
         if found:
             listed = "; ".join(f"{p.text} {composer._marks(p.citations)}" for p in found)
-            if figures_differ(found, values):
+            if figures_differ([p.text for p in found], values):
                 parts.append(f"The sources give different figures: {listed}.")
             else:
-                parts.append(f"{_sentence(listed).rstrip('.')}.")
+                parts.append(f"{sentence(listed).rstrip('.')}.")
             points.extend(found)
         else:
             general = composer.general()
             if general:
                 parts.append("No figure of the kind asked for was found; the closest passages:")
-                parts.extend(_with_marks(p.text, composer._marks(p.citations)) for p in general)
+                parts.extend(with_marks(p.text, composer._marks(p.citations)) for p in general)
                 points.extend(general)
     elif intent.kind == "reason":
         head, reasons = composer.reason()
         if head is not None:
-            parts.append(_with_marks(head.text, composer._marks(head.citations)))
+            parts.append(with_marks(head.text, composer._marks(head.citations)))
             points.append(head)
             if reasons:
                 listed = "; ".join(f"{p.text} {composer._marks(p.citations)}" for p in reasons)
@@ -612,11 +525,11 @@ def compose(
                 + " it; the closest passages:"
             )  # fmt: skip
             general = composer.general()
-            parts.extend(_with_marks(p.text, composer._marks(p.citations)) for p in general)
+            parts.extend(with_marks(p.text, composer._marks(p.citations)) for p in general)
             points.extend(general)
     else:
         general = composer.general(limit=POINTS["general"] - (1 if focus else 0))
-        parts.extend(_with_marks(p.text, composer._marks(p.citations)) for p in general)
+        parts.extend(with_marks(p.text, composer._marks(p.citations)) for p in general)
         points.extend(general)
     if not composer.cited and not focus:
         parts = [NOTHING]

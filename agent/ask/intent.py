@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from agent.ask.matching import stem, stems
+from agent.ask.retrieval import AGAINST, FOR, named_beliefs
 
 _QUANTITY = re.compile(
     r"\b(how (?:much|many|large|long|big|close|badly|far|high|low|fast|often|expensive|"
@@ -54,17 +55,6 @@ _REASON = re.compile(
     r"for|the cause of)\b",
     re.I,
 )
-_AGAINST = re.compile(
-    r"\b(against|challeng\w*|counter\w*|contradict\w*|push(?:es)? back|weaken\w*|undermin\w*|"
-    r"complicat\w*|disconfirm\w*|refut\w*|doubt\w*|critic\w*|skeptic\w*|sceptic\w*|oppos\w*|"
-    r"disagree\w*|dispute\w*|cast doubt)\b",
-    re.I,
-)
-_FOR = re.compile(
-    r"\b(evidence for|case for|argue\w* for|support\w*|in favou?r|strengthen\w*|confirm\w*|"
-    r"back(?:s|ed)? (?:\w+ )?up|corroborat\w*)\b",
-    re.I,
-)
 _VIEW_CUE = re.compile(
     r"\b(view|belief|believe\w*|credence|confiden\w*|thesis|idea that|claim that|hold that|"
     r"holds? that|case that|notion that|position that|how (?:sure|certain|strong\w*)|"
@@ -79,7 +69,6 @@ _GLUE_WORDS = """
     give given current currently tracker live ledger passage passages challenge challenges
     support supports supporting argue argues argued hold"""
 _GLUE = frozenset(stem(w) for w in _GLUE_WORDS.split())
-_ID = re.compile(r"\b(?:[A-Za-z][\w-]*/)?[Bb]\d+\b")
 
 TOPIC_SIMILARITY = 0.55
 """Least MiniLM cosine between a question and a statement for a topic match (with a view cue)."""
@@ -145,16 +134,16 @@ def read_question(question: str) -> Intent:
                                   question, re.I))  # fmt: skip
     if _REASON.search(question):
         kind = "reason"
-    elif _AGAINST.search(question) and (
+    elif AGAINST.search(question) and (
         asks_sources or _VIEW_CUE.search(question) or _SIDE_CUE.search(question)
     ):
         kind = "against"
     elif _QUANTITY.search(question) and not re.search(r"\bhow (?:much|strong)\b[^?]*\bevidence",
                                                       question, re.I):  # fmt: skip
         kind = "quantity"
-    elif _AGAINST.search(question):
+    elif AGAINST.search(question):
         kind = "against"
-    elif _FOR.search(question):
+    elif FOR.search(question):
         kind = "for"
     else:
         kind = "general"
@@ -171,12 +160,6 @@ def belief_side(intent: Intent) -> tuple[str, ...]:
     return ("supports", "challenges", "complicates")
 
 
-def named_ids(question: str, belief_ids: Sequence[str]) -> list[str]:
-    """Belief ids the question writes out (B4, or rio/B3 in a collective), in register order."""
-    found = {m.casefold() for m in _ID.findall(question)}
-    return [b for b in belief_ids if b.casefold() in found or b.split("/")[-1].casefold() in found]
-
-
 def resolve_beliefs(
     question: str,
     beliefs: Sequence[tuple[str, str]],
@@ -186,7 +169,7 @@ def resolve_beliefs(
     (with a view cue) by its topic. `beliefs` are (id, statement); `similarity` gives the
     question's cosine to each statement and is only called when the words do not decide."""
     ids = [b for b, _ in beliefs]
-    named = named_ids(question, ids)
+    named = named_beliefs(question, ids)
     if named or not beliefs:
         return named
     subject = read_question(question).subject

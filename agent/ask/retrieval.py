@@ -36,15 +36,20 @@ __all__ = ["Hit", "Item", "Retriever", "fts_query", "rrf"]
 RRF_K = 60
 CANDIDATES = 30
 LEDGER_WEIGHT = 3.0
-_AGAINST = re.compile(
+AGAINST = re.compile(
     r"\b(against|challeng\w*|counter\w*|contradict\w*|push(?:es)? back|weaken\w*|undermin\w*|"
-    r"complicat\w*|disconfirm\w*|refut\w*|doubt\w*)\b",
+    r"complicat\w*|disconfirm\w*|refut\w*|doubt\w*|critic\w*|skeptic\w*|sceptic\w*|oppos\w*|"
+    r"disagree\w*|dispute\w*|cast doubt)\b",
     re.I,
 )
-_FOR = re.compile(
-    r"\b(evidence for|case for|argue\w* for|support\w*|in favou?r|strengthen\w*|confirm\w*)\b",
+"""A question asking for the other side (also read by `agent.ask.intent`)."""
+FOR = re.compile(
+    r"\b(evidence for|case for|argue\w* for|support\w*|in favou?r|strengthen\w*|confirm\w*|"
+    r"back(?:s|ed)? (?:\w+ )?up|corroborat\w*)\b",
     re.I,
 )
+"""A question asking for the supporting side."""
+_ID = re.compile(r"\b(?:[A-Za-z][\w-]*/)?[Bb]\d+\b")
 _STOPWORD_TEXT = """
     a about above after again against all am an and any are as at be because been before being
     below between both but by can could did do does doing down during each few for from further
@@ -96,15 +101,16 @@ def rrf(
 
 
 def named_beliefs(question: str, belief_ids: Sequence[str]) -> list[str]:
-    found = {m.upper() for m in re.findall(r"\b[Bb]\d+\b", question)}
-    return [b for b in belief_ids if b.upper() in found]
+    """Belief ids the question writes out (B4, or rio/B3 in a collective), in register order."""
+    found = {m.casefold() for m in _ID.findall(question)}
+    return [b for b in belief_ids if b.casefold() in found or b.split("/")[-1].casefold() in found]
 
 
 def stance_filter(question: str) -> tuple[str, ...]:
     """Which stances a belief question asks about."""
-    if _AGAINST.search(question):
+    if AGAINST.search(question):
         return ("challenges", "complicates")
-    if _FOR.search(question):
+    if FOR.search(question):
         return ("supports",)
     return ("supports", "challenges", "complicates")
 

@@ -145,17 +145,6 @@ def clean_quote(sentence: str) -> str | None:
     return quote
 
 
-def sentences(text: str) -> list[str]:
-    """The cleaned sentences of a passage, in order (for passages outside any source file)."""
-    out = []
-    for segment in _segments(text):
-        for sentence in _sentences_of(segment):
-            quote = clean_quote(sentence)
-            if quote and _WIKI_LINK not in quote:
-                out.append(quote)
-    return out
-
-
 def _table_span(cells: list[str], header: list[str] | None) -> tuple[str, str] | None:
     """(quote, display) of a table row, or None when it holds nothing quotable."""
     cells = [c.strip() for c in cells]
