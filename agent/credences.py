@@ -6,6 +6,7 @@ adjusted in place, so `tracker replay --check` can verify every stored value.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,26 +64,39 @@ def replay_differences(
     return diffs
 
 
-def belief_rows(db: Database, register: Register, rule: RuleSettings) -> list[dict[str, Any]]:
-    """The register with current credences, interval and counts of live evidence."""
+def belief_rows(
+    db: Database, register: Register, rule: RuleSettings, only: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """The register with current credences, interval and counts of live evidence.
+
+    `level` is the register's level as written (kept for older callers), `register_level` the
+    same under a clear name, and `level_by_credence` the level the credence earns now by the
+    thresholds of `beliefs.rule.LEVEL_THRESHOLDS`; the two can disagree (B1 written as an axiom
+    at 0.8, below the axiom threshold 0.85).
+    """
     counts = ledger.live_event_counts(db)
     rows = []
     for belief in register.beliefs:
+        if only is not None and belief.id not in only:
+            continue  # the interval's quantiles cost a few ms per belief
         evidence = ledger.live_evidence(db, belief.id)
         lo, hi = credence_interval(belief.prior, evidence, rule)
         supporting = counts.get((belief.id, True), 0)
         disconfirming = counts.get((belief.id, False), 0)
+        value = credence(belief.prior, evidence, rule)
         rows.append(
             {
                 "id": belief.id,
                 "statement": belief.statement,
-                "credence": round(credence(belief.prior, evidence, rule), 6),
+                "credence": round(value, 6),
                 "interval": [round(lo, 6), round(hi, 6)],
                 "evidence": supporting + disconfirming,
                 "disconfirming": disconfirming,
                 "prior": belief.prior,
                 "level": belief.level,
                 "holder": register.holder_of(belief),
+                "level_by_credence": level_for(value),
+                "register_level": belief.level,
             }
         )
     return rows

@@ -204,18 +204,6 @@ def rejections(
     ]
 
 
-def live_rejections_since(db: Database, since: str) -> list[tuple[str | None, str, list[Any]]]:
-    """(claim title, source, reasons) of live rejections recorded from `since` on."""
-    return [
-        (title, source, json.loads(reasons))
-        for title, source, reasons in db.execute(
-            "SELECT claim_title, source, reasons FROM rejections "
-            "WHERE superseded_at IS NULL AND at >= ? ORDER BY at, id",
-            [since],
-        )
-    ]
-
-
 def live_proposals(
     db: Database, since: str | None = None, model: str | None = None, source: str | None = None
 ) -> Iterator[tuple[str, str, str, list[Any] | None]]:

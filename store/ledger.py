@@ -7,6 +7,7 @@ its old events marked superseded and its new ones appended. Credences are derive
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -177,15 +178,21 @@ EVENT_KEYS = (
     "superseded_at",
     "claim_id",
     "id",
+    "source_date",
+    "source_date_as_written",
 )
+
+# The source version an event was computed from (m006): its own date, not when tracker ran.
+_VERSION_JOIN = "LEFT JOIN source_versions v ON v.source = e.source AND v.sha256 = e.sha256"
 
 
 def belief_events(db: Database, belief_id: str) -> list[dict[str, Any]]:
-    """Every event of one belief, superseded ones too, with its claim's title as `claim`."""
+    """Every event of one belief, superseded ones too, with its claim's title as `claim` and
+    the date of the source version it came from (`source_date` None when undated)."""
     rows = db.execute(
         "SELECT e.at, e.source, COALESCE(c.title, k.title, e.claim), e.stance, e.weight, "
-        "e.credence_before, e.credence_after, e.note, e.superseded_at, e.claim, e.id "
-        "FROM events e LEFT JOIN claims c ON c.id = e.claim "
+        "e.credence_before, e.credence_after, e.note, e.superseded_at, e.claim, e.id, "
+        f"v.date_sort, v.date FROM events e LEFT JOIN claims c ON c.id = e.claim {_VERSION_JOIN} "
         "LEFT JOIN known_claims k ON k.id = e.claim "
         "WHERE e.belief = ? ORDER BY e.at, e.id",
         [belief_id],
@@ -193,50 +200,37 @@ def belief_events(db: Database, belief_id: str) -> list[dict[str, Any]]:
     return [dict(zip(EVENT_KEYS, row, strict=True)) for row in rows]
 
 
-PERIOD_KEYS = (
-    "belief",
-    "stance",
-    "weight",
+EXPLAIN_KEYS = (
+    "id",
     "source",
     "claim_id",
     "claim",
-    "model",
-    "source_title",
+    "stance",
+    "confidence",
+    "source_format",
+    "raw_weight",
+    "weight",
     "source_date",
     "at",
 )
 
 
-def events_since(db: Database, since: str) -> list[dict[str, Any]]:
-    """Live events recorded from `since` on, with their claim and source, oldest first."""
+def live_event_weights(db: Database, belief_id: str) -> list[dict[str, Any]]:
+    """Live events of one belief with what their weight was computed from, by source then id."""
     rows = db.execute(
-        "SELECT e.belief, e.stance, e.weight, e.source, e.claim, COALESCE(c.title, e.claim), "
-        "c.model, s.title, s.date, e.at FROM events e LEFT JOIN claims c ON c.id = e.claim "
-        "LEFT JOIN sources s ON s.id = e.source "
-        "WHERE e.superseded_at IS NULL AND e.at >= ? ORDER BY e.at, e.id",
-        [since],
+        "SELECT e.id, e.source, e.claim, COALESCE(c.title, e.claim), e.stance, e.confidence, "
+        "e.source_format, e.raw_weight, e.weight, v.date_sort, e.at FROM events e "
+        f"LEFT JOIN claims c ON c.id = e.claim {_VERSION_JOIN} "
+        "WHERE e.belief = ? AND e.superseded_at IS NULL ORDER BY e.source, e.id",
+        [belief_id],
     ).fetchall()
-    return [dict(zip(PERIOD_KEYS, row, strict=True)) for row in rows]
-
-
-def evidence_live_at(db: Database, belief_id: str, moment: str) -> list[Evidence]:
-    """The belief's evidence as the ledger stood at `moment`: recorded before it, and not yet
-    superseded then (a version superseded later still counted at that moment)."""
-    return [
-        Evidence(belief_id, source, stance, weight)
-        for source, stance, weight in db.execute(
-            "SELECT source, stance, weight FROM events WHERE belief = ? AND at < ? "
-            "AND (superseded_at IS NULL OR superseded_at >= ?)",
-            [belief_id, moment, moment],
-        )
-    ]
+    return [dict(zip(EXPLAIN_KEYS, row, strict=True)) for row in rows]
 
 
 def dated_live_evidence(db: Database, belief_id: str) -> list[tuple[Evidence, str | None, str]]:
     """Live evidence with its source's sortable date (None if undated) and recording time."""
     rows = db.execute(
-        "SELECT e.source, e.stance, e.weight, s.date_sort, e.at FROM events e "
-        "LEFT JOIN sources s ON s.id = e.source "
+        f"SELECT e.source, e.stance, e.weight, v.date_sort, e.at FROM events e {_VERSION_JOIN} "
         "WHERE e.belief = ? AND e.superseded_at IS NULL",
         [belief_id],
     ).fetchall()
@@ -257,6 +251,35 @@ def heaviest_claims(
         [*beliefs, *stances, limit],
     )
     return [row[0] for row in rows]
+
+
+HEAVIEST_KEYS = ("belief", "claim", "title", "source", "stance", "weight", "quotes", "total")
+
+
+def heaviest_events(
+    db: Database, beliefs: Sequence[str], stances: Sequence[str], limit: int
+) -> list[dict[str, Any]]:
+    """The heaviest live event of each source of these stances, with its claim and the source's
+    `total` weight on that side; sources that carry the most weight first (what "the weightiest
+    sources" means)."""
+    marks = ", ".join("?" for _ in stances)
+    beliefs_marks = ", ".join("?" for _ in beliefs)
+    rows = db.execute(
+        "SELECT belief, claim, title, source, stance, weight, quotes, total FROM ("
+        "SELECT e.belief, e.claim, c.title, e.source, e.stance, e.weight, c.quotes, e.id, "
+        "SUM(e.weight) OVER (PARTITION BY e.belief, e.source) AS total, "
+        "ROW_NUMBER() OVER (PARTITION BY e.belief, e.source ORDER BY e.weight DESC, e.id) AS n "
+        f"FROM events e JOIN claims c ON c.id = e.claim WHERE e.belief IN ({beliefs_marks}) "
+        f"AND e.stance IN ({marks}) AND e.superseded_at IS NULL AND c.superseded_at IS NULL) "
+        "WHERE n = 1 ORDER BY total DESC, source, id LIMIT ?",
+        [*beliefs, *stances, limit],
+    ).fetchall()
+    out = []
+    for row in rows:
+        item = dict(zip(HEAVIEST_KEYS, row, strict=True))
+        item["quotes"] = tuple(json.loads(item["quotes"] or "[]"))
+        out.append(item)
+    return out
 
 
 def live_notes(db: Database) -> list[tuple[str, str, str, str, str]]:

@@ -337,6 +337,49 @@ def m005_archive_present(db: Database) -> None:
 
 
 @migrations()
+def m006_source_versions(db: Database) -> None:
+    """The source's own time per source version: (source id, content sha256) -> title and date.
+
+    The ledger is append-only, so an event cannot be given a date column after the fact; instead
+    events join this table on (source, sha256), the version they were computed from, and a
+    changed source's superseded events keep the date of the version they came from. `date` is
+    as the source wrote it, `date_sort` the same as YYYY-MM-DD with partial dates as their first
+    day (NULL when undated). Triggers on `sources` record a version whenever tracker records a
+    source, whatever code path wrote the row; the backfill records the current version of every
+    source (older versions of changed sources were never kept, so their events read undated).
+    """
+    db.execute(
+        """CREATE TABLE source_versions (
+            source TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            title TEXT,
+            date TEXT,
+            date_sort TEXT,
+            recorded_at TEXT NOT NULL,
+            PRIMARY KEY (source, sha256)
+        )"""
+    )
+    record = (
+        "INSERT INTO source_versions (source, sha256, title, date, date_sort, recorded_at) "
+        "VALUES (new.id, new.sha256, new.title, new.date, new.date_sort, "
+        "COALESCE(new.processed_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) "
+        "ON CONFLICT (source, sha256) DO UPDATE SET title = excluded.title, "
+        "date = excluded.date, date_sort = excluded.date_sort"
+    )
+    db.execute(f"CREATE TRIGGER sources_version_insert AFTER INSERT ON sources BEGIN {record}; END")
+    db.execute(
+        "CREATE TRIGGER sources_version_update AFTER UPDATE OF sha256, title, date, date_sort "
+        f"ON sources BEGIN {record}; END"
+    )
+    db.execute(
+        "INSERT INTO source_versions (source, sha256, title, date, date_sort, recorded_at) "
+        "SELECT id, sha256, title, date, date_sort, "
+        "COALESCE(processed_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) FROM sources "
+        "WHERE true ON CONFLICT (source, sha256) DO NOTHING"
+    )
+
+
+@migrations()
 def m010_known_claims(db: Database) -> None:
     """Claim notes the knowledge base already holds (`process --claims DIR`, or a collective's
     `claims:`): a proposed claim that restates one is further evidence for that note, not a new

@@ -164,11 +164,3 @@ def finished_sources(db: Database, source_id: str | None = None) -> list[tuple[s
         sql += " AND id = ?"
         params.append(source_id)
     return [(r[0], r[1], r[2]) for r in db.execute(sql + " ORDER BY id", params).fetchall()]
-
-
-def finished_count_since(db: Database, since: str) -> int:
-    marks = ", ".join("?" for _ in DONE_STATUSES)
-    return db.execute(
-        f"SELECT COUNT(*) FROM sources WHERE processed_at >= ? AND status IN ({marks})",
-        [since, *DONE_STATUSES],
-    ).fetchone()[0]

@@ -124,18 +124,18 @@ def test_influence_is_leave_one_out_from_the_ledger(built) -> None:
 
 
 def test_digest_sorts_beliefs_into_the_journal_headings(built) -> None:
-    digest = cli_json("digest", "--since", TODAY.isoformat())
+    digest = cli_json("digest", "--processed-since", TODAY.isoformat())
     verdicts = {b["id"]: b["verdicts"] for b in digest["beliefs"]}
     assert verdicts["B4"] == ["STRENGTHENED"]  # two proven supports outweigh one challenge
     assert "COMPLICATED" in verdicts["B1"]
     assert digest["rejections"] == {"QUOTE_NOT_IN_SOURCE": 1, "UNKNOWN_BELIEF": 1}
     assert digest["level_changes"][0]["level_after"] == "belief"
     assert digest["sources_processed"] == 3
-    text = runner.invoke(app, ["digest", "--since", TODAY.isoformat()]).stdout
+    text = runner.invoke(app, ["digest", "--processed-since", TODAY.isoformat()]).stdout
     for heading in ("## STRENGTHENED", "## WEAKENED", "## COMPLICATED", "## Level changes",
                     "## Rejections by reason", "### B4"):  # fmt: skip
         assert heading in text
-    later = cli_json("digest", "--since", (TODAY + dt.timedelta(days=1)).isoformat())
+    later = cli_json("digest", "--processed-since", (TODAY + dt.timedelta(days=1)).isoformat())
     assert later["beliefs"] == [] and later["rejections"] == {}
 
 
@@ -314,7 +314,7 @@ def test_influence_of_a_belief_without_evidence_says_so(with_b5) -> None:
 
 
 def test_digest_entries_name_claim_source_and_extractor(built) -> None:
-    digest = cli_json("digest", "--since", TODAY.isoformat())
+    digest = cli_json("digest", "--processed-since", TODAY.isoformat())
     assert digest["sections"] == {
         "STRENGTHENED": ["B4"],
         "WEAKENED": ["B1"],  # a complication alone lowers the credence
@@ -327,13 +327,46 @@ def test_digest_entries_name_claim_source_and_extractor(built) -> None:
     crossings = [(c["source"], c["level_after"]) for c in digest["level_changes"]]
     assert crossings == [("a-audits", "belief"), ("b-proofs", "hypothesis")]
     assert [e["source"] for e in b4["evidence"]["supports"]] == ["a-audits", "a-audits"]
-    text = runner.invoke(app, ["digest", "--since", TODAY.isoformat()]).stdout
+    text = runner.invoke(app, ["digest", "--processed-since", TODAY.isoformat()]).stdout
     strengthened = text.split("## STRENGTHENED")[1].split("## WEAKENED")[0]
     assert "Next step: Update the grounding" in strengthened
     assert f"*Source: [[a-audits]] (Source a-audits, 2026-01-10) | Added: {TODAY} | " in text
     assert "Extractor: offline*" in strengthened and "1 challenges" in strengthened
     assert "hypothesis -> belief (crossed 0.60;" in text.split("## Level changes")[1]
     assert "- **QUOTE_NOT_IN_SOURCE**: 1" in text
+
+
+def test_digest_since_selects_by_the_sources_own_dates(built) -> None:
+    # Sources are dated 2026-01-10 (a-audits), 2026-02-10 (b-proofs), 2026-03-10 (c-budgets) and
+    # were all processed today: by source date only the last two are in a period from February.
+    digest = cli_json("digest", "--since", "2026-02-01")
+    assert digest["by"] == "source_date" and digest["sources_processed"] == 2
+    assert digest["sections"] == {
+        "STRENGTHENED": [],
+        "WEAKENED": ["B1", "B4"],  # b-proofs' challenge; a-audits' supports came before
+        "COMPLICATED": ["B1"],
+    }
+    b4 = next(b for b in digest["beliefs"] if b["id"] == "B4")
+    assert [e["source"] for e in b4["evidence"]["challenges"]] == ["b-proofs"]
+    assert b4["evidence"]["supports"] == [] and b4["level_before"] == "belief"
+    assert [(c["source"], c["level_after"]) for c in digest["level_changes"]] == [
+        ("b-proofs", "hypothesis")
+    ]
+    assert digest["rejections"] == {"UNKNOWN_BELIEF": 1}  # a-audits' rejection is January's
+    text = runner.invoke(app, ["digest", "--since", "2026-02-01"]).stdout
+    assert "covers sources dated in the period. 2 sources dated in the period" in text
+    assert cli_json("digest", "--since", TODAY.isoformat())["beliefs"] == []  # nothing dated today
+    assert cli_json("digest", "--processed-since", TODAY.isoformat())["sources_processed"] == 3
+
+
+def test_digest_takes_exactly_one_start(built) -> None:
+    both = runner.invoke(
+        app, ["digest", "--since", "2026-01-01", "--processed-since", "2026-01-01"]
+    )
+    neither = runner.invoke(app, ["digest"])
+    bad = runner.invoke(app, ["digest", "--processed-since", "yesterday"])
+    assert both.exit_code == neither.exit_code == bad.exit_code == 2
+    assert "--processed-since 'yesterday' is not a date" in bad.stderr
 
 
 def test_plot_draws_a_belief_without_evidence_beside_others(with_b5) -> None:
@@ -355,7 +388,7 @@ def test_digest_measures_from_the_credence_when_the_period_began(tmp_path: Path)
     with write_transaction(db):
         supersede_source(db, "s1", "h2", "2026-01-05T00:00:00")
     _land(db, register, rule, "s1", "challenges", "paper", "2026-01-05T00:00:00")
-    digest = build_digest(db, register, rule, "2026-01-03", "2026-01-06")
+    digest = build_digest(db, register, rule, "2026-01-03", "2026-01-06", by="processed")
     [b4] = digest["beliefs"]
     old = [Evidence("B4", "s1", "supports", 1.0)]
     assert b4["credence_before"] == pytest.approx(credence(0.58, old, rule), abs=1e-6)

@@ -45,7 +45,8 @@ def test_process_json_then_read_commands(fake_embedder, sample_archive: Path) ->
     beliefs = json.loads(invoke("beliefs", "--json").stdout)
     assert [b["id"] for b in beliefs] == ["B1", "B2", "B3", "B4", "B5"]
     for b in beliefs:
-        assert set(b) >= {"id", "statement", "credence", "interval", "evidence", "disconfirming"}
+        assert {"id", "statement", "credence", "interval", "evidence", "disconfirming"} <= set(b)
+        assert {"level", "register_level"} <= set(b)  # added: level by credence and as written
         assert 0 < b["credence"] < 1 and b["interval"][0] <= b["credence"] <= b["interval"][1]
 
     touched = [b for b in beliefs if b["evidence"]]

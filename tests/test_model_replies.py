@@ -183,8 +183,11 @@ def test_challenge_carries_a_disconfirmation_note(fake_embedder, archive, monkey
     rows = history_rows(ws.db, ws.register, "B4")
     assert len(rows) == 1 and rows[0]["stance"] == "challenges"
     note = rows[0]["note"]
-    assert "B4" in note and "Checking long changes" in note
-    assert ws.register.get("B4").disconfirmation in note
+    assert note.startswith("challenges B4 (") and "Checking long changes" in note
+    assert "touches the disconfirmation target" in note
+    target = ws.register.get("B4").disconfirmation
+    label = note.split('target "')[1].rstrip('".').rstrip("…")
+    assert label and label in target and len(note) < len(target) + 200
 
 
 def test_near_duplicate_across_sources_becomes_evidence(fake_embedder, archive, monkeypatch):

@@ -221,7 +221,9 @@ def test_config_shows_the_call_policy_and_whether_keys_are_set_never_the_keys(
     result = CliRunner().invoke(app, ["config", "--json"])
     assert result.exit_code == 0 and "sk-config" not in result.stdout
     values = json.loads(result.stdout)
-    assert values["openai_api_key"] == {"value": "set", "from": "env"}
+    pick = {k: {"value": v["value"], "from": v["from"]} for k, v in values.items()}
+    assert pick["openai_api_key"] == {"value": "set", "from": "env"}
     assert values["anthropic_api_key"]["value"] == "unset"
-    assert values["llm_timeout"] == {"value": 30.0, "from": "env"}
-    assert values["llm_retries"] == {"value": 4, "from": "default"}
+    assert pick["llm_timeout"] == {"value": 30.0, "from": "env"}
+    assert pick["llm_retries"] == {"value": 4, "from": "default"}
+    assert values["source_cap"]["env"] == "TRACKER_SOURCE_CAP"

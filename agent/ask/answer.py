@@ -1,7 +1,8 @@
 """What `tracker ask` returns: the answer, its numbered citations and the beliefs it touches.
 
-Shared by the extractive answer (`agent.ask.asker`) and the model-written one
-(`agent.ask.model_answer`), which both build an `Answer` and fall back on `extractive_answer`.
+Shared by the extractive answer (`agent.ask.asker`, `agent.ask.compose`) and the model-written
+one (`agent.ask.model_answer`), which starts from the extractive `Answer` and keeps it when the
+model's reply cannot be used.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from agent.config import Settings
     from beliefs.register import Register
-
-ANSWER_QUOTES = 3
 
 
 class AnswerContext(Protocol):
@@ -55,10 +54,13 @@ class Answer:
     dropped_citations: int = 0
     model: str = "offline"
     notes: list[str] = field(default_factory=list)
+    kind: str = "general"
+    points: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """The contract's keys (answer, citations with source and quote, beliefs with id and
-        credence) and more: citation n/title/date, dropped_citations, model, notes."""
+        credence) and more: citation n/title/date, dropped_citations, model, notes, the kind
+        of question it was read as, and the answer's points with their citation numbers."""
         return {
             "question": self.question,
             "answer": self.answer,
@@ -67,27 +69,6 @@ class Answer:
             "dropped_citations": self.dropped_citations,
             "model": self.model,
             "notes": self.notes,
+            "kind": self.kind,
+            "points": self.points,
         }
-
-
-def extractive_answer(
-    citations: list[Citation], beliefs: list[dict[str, Any]], named: list[str]
-) -> str:
-    """The offline answer: named beliefs' standing, then the best passages, quoted and cited."""
-    parts = []
-    for belief in beliefs:
-        if belief["id"] in named:
-            lo, hi = belief["interval"]
-            parts.append(
-                f"{belief['id']} ({belief['statement']}) stands at credence "
-                f"{belief['credence']:.2f} (90% interval {lo:.2f}-{hi:.2f}) on "
-                f"{belief['evidence']} live evidence events, {belief['disconfirming']} of them "
-                "disconfirming."
-            )
-    if not citations:
-        parts.append("The archive holds nothing that answers this question.")
-        return " ".join(parts)
-    lead = "The weightiest passages:" if named else "From the archive:"
-    quoted = "; ".join(f'"{c.quote}" [{c.n}]' for c in citations[:ANSWER_QUOTES])
-    parts.append(f"{lead} {quoted}.")
-    return " ".join(parts)

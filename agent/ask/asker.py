@@ -1,107 +1,46 @@
 """`tracker ask`: a short answer from the archive, its claims and beliefs, with checked citations.
 
-Retrieval is `agent.ask.retrieval` (four rankings and the ledger, fused by RRF). The answer is
-extractive with the offline model (the best passages, quoted, each with its citation number) and
-written by the configured model otherwise (`prompts/answer.md`). Either way every citation's quote
-is looked up in the full text of the source it cites before it is shown (the same normalisation as
-extraction's quote check); one that is not found is dropped and counted in `dropped_citations`.
+Retrieval is `agent.ask.retrieval` (four rankings and the ledger, fused by RRF). With the offline
+model the answer is extractive but answers: the question is read for what it wants
+(`agent.ask.intent`: a figure, a reason, the other side, a belief), the best sources are cut into
+clean spans (`agent.ask.spans`), and `agent.ask.compose` picks, groups and words the points. With
+a configured model the same retrieved passages go to `prompts/answer.md`. Either way every
+citation's quote is looked up in the full text of the source it cites before it is shown (the
+same normalisation as extraction's quote check); one that is not found is dropped and counted in
+`dropped_citations`.
 
 An Asker is built once and answers many questions: the query embedder (numpy MiniLM, no torch),
-the vector index and the database stay open, and source texts read for checking are kept.
+the vector index and the database stay open, and source texts and their spans are kept.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from agent.ask.answer import Answer, Citation, extractive_answer
-from agent.ask.retrieval import CANDIDATES, Hit, Retriever, content_words, named_beliefs
+import numpy as np
+
+from agent.ask.answer import Answer, Citation
+from agent.ask.compose import BeliefFocus, Candidate, LedgerItem, compose
+from agent.ask.intent import belief_side, read_question, resolve_beliefs
+from agent.ask.matching import stems
+from agent.ask.retrieval import CANDIDATES, Hit, Retriever
+from agent.ask.spans import Span, source_spans
+from agent.ask.titles import readable_title
 from agent.config import Settings
 from agent.credences import belief_rows
 from agent.errors import ConfigError, InputError
-from agent.text.normalize import MIN_QUOTE_CHARS, quote_in_text
+from agent.text.normalize import quote_in_text
 from store import search, sources
 from store.chunks import chunk_texts
 from store.claims import beliefs_of_claims
+from store.ledger import heaviest_events
 
 DEFAULT_K = 5
-MAX_QUOTE_CHARS = 320
-# A sentence runs to . ! or ? followed by a space or a closing mark, or to the end of its line; a
-# stop inside a token ("70.4%", "U.S.", "v1.5") does not end it.
-_SENTENCE = re.compile(r"(?:[^\n.!?]|[.!?]+(?=[^\s\"')\]]))+(?:[.!?]+[\"')\]]*|$)", re.M)
-# The archive's curation notes (extraction hints, KB connections, why this matters ...) talk
-# about the archive, not the world: a question's words in them are weaker evidence of an answer.
-_CURATION_NOTE = re.compile(
-    r"^\W*(?:extraction hints?|kb connections?|why (?:this|it) matters|what surprised me|"
-    r"what i expected|why archived|curator notes?|agent notes?|extraction notes?)\b|"
-    r"\b(?:KB|knowledge base|enrichments?|existing claims?|claims? extracted)\b",
-    re.I,
-)
-CURATION_PENALTY = 2
-_LEADING_MARKUP = re.compile(r"^\s*(?:[>#]+\s*|[-+*]\s+|\d+[.)]\s+)*")
-
-
-def _stem(word: str) -> str:
-    return word[:6]
-
-
-_QUANTITY = re.compile(
-    r"\b(how (?:many|much|large|long|big|close|badly|well|fast|often|far|high|low)|by how much|"
-    r"what (?:share|fraction|percent\w*|proportion|number))\b",
-    re.I,
-)
-# A measured amount (70.4%, 17.2x, 4 times, 1,127), not any digit: "GPT-2" or "B4" is a name.
-_AMOUNT = re.compile(r"\d+(?:[.,]\d+)*\s?(?:%|x\b|×|percent|fold|times)|\b\d{2,}(?:[.,]\d+)*\b")
-
-
-def sentence_score(sentence: str, question: str) -> int:
-    """Question words (crudely stemmed) the sentence shares, +1 for an amount when asked for one."""
-    wanted = {_stem(w) for w in content_words(question)}
-    score = len(wanted & {_stem(w) for w in content_words(sentence)})
-    if _QUANTITY.search(question) and _AMOUNT.search(sentence):
-        score += 1
-    return score
-
-
-def is_fragment(quote: str) -> bool:
-    """A quote that starts mid-sentence or was cut off ("..."): still verbatim, harder to read."""
-    stripped = quote.rstrip()
-    return quote[:1].islower() or stripped.endswith(("...", "\u2026"))
-
-
-def quote_rank(quote: str, question: str) -> tuple[int, bool]:
-    """Sort key for a source's candidate quotes: best match first (curation notes marked down),
-    whole sentences before fragments of equal match; sorted() is stable, so retrieval order
-    breaks remaining ties."""
-    score = sentence_score(quote, question)
-    if _CURATION_NOTE.search(quote):
-        score -= CURATION_PENALTY
-    return (-score, is_fragment(quote))
-
-
-def sentences(text: str) -> list[str]:
-    """The quotable sentences of a passage, verbatim, without leading list or heading markup,
-    cut at a word boundary if very long."""
-    out = []
-    for match in _SENTENCE.finditer(text):
-        sentence = _LEADING_MARKUP.sub("", match.group()).strip()
-        if len(sentence) < MIN_QUOTE_CHARS or len(sentence.split()) < 4:
-            continue
-        if len(sentence) > MAX_QUOTE_CHARS:
-            sentence = sentence[:MAX_QUOTE_CHARS].rsplit(" ", 1)[0]
-        out.append(sentence)
-    return out
-
-
-def best_sentence(text: str, question: str) -> str | None:
-    """The sentence of `text` that best matches the question (earliest on ties)."""
-    best: tuple[int, str] | None = None
-    for sentence in sentences(text):
-        score = sentence_score(sentence, question)
-        if best is None or score > best[0]:
-            best = (score, sentence)
-    return best[1] if best else None
+ANSWER_SOURCES = 8
+"""How many of the best-ranked sources are read whole for the answer's spans."""
+LEDGER_EVIDENCE = 6
+SEMANTIC_RANKS = 6
+"""Passages among the nearest this many by vector lend their spans a meaning match."""
 
 
 class Asker:
@@ -141,6 +80,9 @@ class Asker:
         self.retriever = Retriever(self.db, index, embedder, self.register.ids)
         self.model = model
         self._texts: dict[str, str | None] = {}
+        self._spans: dict[str, list[Span]] = {}
+        self._statement_vectors: np.ndarray | None = None
+        self._dropped = 0
         self._sources = sources.titles_and_dates(self.db)
 
     # -- checking ------------------------------------------------------------------------------
@@ -176,15 +118,34 @@ class Asker:
             raise InputError("the question is empty")
         if k < 1:
             raise InputError(f"-k must be at least 1, got {k}")
-        hits = self.retriever.search(question, max(CANDIDATES, 4 * k))
-        citations, claims, dropped = self._citations(question, hits, k)
-        beliefs = self._beliefs(question, claims)
-        answer = Answer(question, "", citations, beliefs, dropped, self.settings.llm)
+        intent = read_question(question)
+        vector = self.retriever.embed(question)
+        about = resolve_beliefs(
+            question,
+            [(b.id, b.statement) for b in self.register.beliefs],
+            similarity=lambda: self._statement_cosines(vector),
+        )
+        side = belief_side(intent)
+        hits = self.retriever.search(
+            question, max(CANDIDATES, 4 * k), vector=vector, beliefs=about, stances=side
+        )
+        rows = self._rows(about)
+        focus = [self._focus(b, side, rows[b]) for b in about if b in rows]
+        self._dropped = 0
+        composed = compose(
+            intent, self._candidates(hits), focus, self._checked, self.display_title, k
+        )
+        citations = [
+            Citation(n, source, self.display_title(source), self.source_meta(source)[1], quote)
+            for n, (source, quote) in enumerate(composed.cited, start=1)
+        ]
+        beliefs = self._beliefs(about, composed.claims, rows)
+        answer = Answer(question, composed.text, citations, beliefs, self._dropped,
+                        self.settings.llm)  # fmt: skip
+        answer.kind = composed.kind
+        answer.points = [p.as_json() for p in composed.points]
         answer.notes.extend(self.load_notes)
-        if self.settings.llm == "offline":
-            answer.answer = extractive_answer(citations, beliefs, named_beliefs(
-                question, self.register.ids))  # fmt: skip
-        else:
+        if self.settings.llm != "offline":
             from agent.ask.model_answer import answer_with_model
 
             answer_with_model(self, answer, hits[:k])
@@ -194,54 +155,119 @@ class Asker:
         """(title, date) of a source as tracker recorded it."""
         return self._sources.get(source_id, (None, None))
 
-    def _citations(
-        self, question: str, hits: list[Hit], k: int
-    ) -> tuple[list[Citation], list[str], int]:
-        """Up to k checked citations, the claims they quote, and how many quotes failed.
+    def display_title(self, source_id: str) -> str:
+        """The source's title as an answer names it (never a web page's "Skip to content")."""
+        title = self.source_meta(source_id)[0]
+        return readable_title(title, self.source_text(source_id), source_id)
 
-        Sources come in fused order, at most one citation each, then a second each if short. A
-        source's quote is the best match for the question among its retrieved claims' evidence
-        quotes and its retrieved chunks' sentences (a sentence that is also a claim's quote
-        counts as that claim's).
-        """
-        pool: dict[str, dict[str, str | None]] = {}  # source -> quote -> claim id or None
+    def _checked(self, source_id: str, quote: str) -> bool:
+        ok = self.grounded(source_id, quote)
+        if not ok:
+            self._dropped += 1
+        return ok
+
+    def _statement_cosines(self, vector: np.ndarray) -> list[float]:
+        """The question's cosine to every belief statement (statements embedded once)."""
+        if self._statement_vectors is None:
+            statements = [b.statement for b in self.register.beliefs]
+            self._statement_vectors = np.asarray(
+                self.retriever.embedder.embed(statements), dtype=np.float32
+            )
+        return [float(v @ vector) for v in self._statement_vectors]
+
+    def spans(self, source_id: str) -> list[Span]:
+        """The quotable spans of a source's whole text (kept for the next question)."""
+        if source_id not in self._spans:
+            self._spans[source_id] = source_spans(source_id, self.source_text(source_id) or "")
+        return self._spans[source_id]
+
+    def _candidates(self, hits: list[Hit]) -> list[Candidate]:
+        """Spans of the best sources, read whole, and the quotes of the claims retrieval found
+        (a span that is a claim's quote counts as that claim's)."""
+        order = list(dict.fromkeys(hit.item.source for hit in hits))[:ANSWER_SOURCES]
+        rank = {source: i for i, source in enumerate(order)}
+        claim_of: dict[tuple[str, str], str] = {}
+        extra: list[Candidate] = []
         for hit in hits:
-            quotes = pool.setdefault(hit.item.source, {})
-            if hit.item.kind == "claim":
-                for quote in hit.item.quotes:
-                    quotes[quote] = quotes.get(quote) or hit.item.id
-            else:
-                for quote in sentences(hit.item.text):
-                    quotes.setdefault(quote, None)
-        order = list(pool)
-        chosen: list[tuple[str, str, str | None]] = []
-        dropped = 0
-        for _ in (1, 2):
-            for source in order:
-                if len(chosen) >= k:
-                    break
-                for quote in sorted(pool[source], key=lambda q: quote_rank(q, question)):
-                    claim = pool[source].pop(quote)
-                    if self.grounded(source, quote):
-                        chosen.append((source, quote, claim))
-                        break
-                    dropped += 1
-        chosen.sort(key=lambda picked: order.index(picked[0]))
-        citations = [
-            Citation(n, source, *self.source_meta(source), quote)
-            for n, (source, quote, _) in enumerate(chosen, start=1)
-        ]
-        return citations, [claim for _, _, claim in chosen if claim], dropped
+            if hit.item.kind != "claim" or hit.item.source not in rank:
+                continue
+            for quote in hit.item.quotes:
+                claim_of.setdefault((hit.item.source, _key(quote)), hit.item.id)
+        chunks: dict[str, list[tuple[str, float, float]]] = {}
+        top = max((hit.score for hit in hits), default=1.0) or 1.0
+        for hit in hits:
+            if hit.item.kind == "chunk":
+                at = hit.ranks.get("chunk_vector")
+                near = 1 / (1 + (at - 1) / 2) if at and at <= SEMANTIC_RANKS else 0.0
+                chunks.setdefault(hit.item.source, []).append(
+                    (_key(hit.item.text), hit.score / top, near)
+                )
+        out: list[Candidate] = []
+        for source in order:
+            seen: set[str] = set()
+            topic = stems(self.display_title(source))
+            for span in self.spans(source):
+                key = _key(span.quote)
+                seen.add(key)
+                probe = key[:80]
+                holding = [(s, n) for text, s, n in chunks.get(source, ()) if probe in text]
+                boost = max((s for s, _ in holding), default=0.0)
+                near = max((n for _, n in holding), default=0.0)
+                claim = claim_of.get((source, key))
+                out.append(
+                    Candidate(span, rank[source], claim, boost=boost, semantic=near, topic=topic)
+                )
+            for (claim_source, key), claim in claim_of.items():
+                if claim_source == source and key not in seen:
+                    quote = next(
+                        q for h in hits if h.item.id == claim for q in h.item.quotes
+                        if _key(q) == key
+                    )  # fmt: skip
+                    span = Span(source, quote, quote, "content", len(out))
+                    topic = stems(self.display_title(source))
+                    extra.append(Candidate(span, rank[source], claim, topic=topic))
+        return out + extra
 
-    def _beliefs(self, question: str, claims: list[str]) -> list[dict[str, Any]]:
-        """Beliefs the question names, then those the cited claims bear on."""
-        touched = named_beliefs(question, self.register.ids)
+    def _rows(self, belief_ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not belief_ids:
+            return {}
+        rows = belief_rows(self.db, self.register, self.rule, only=belief_ids)
+        return {r["id"]: r for r in rows}
+
+    def _focus(self, belief_id: str, side: tuple[str, ...], row: dict[str, Any]) -> BeliefFocus:
+        belief = self.register.get(belief_id)
+        items = [
+            LedgerItem(**event)
+            for event in heaviest_events(self.db, [belief_id], side, LEDGER_EVIDENCE)
+        ]
+        return BeliefFocus(row, side, items, belief.disconfirmation if belief else "")
+
+    def _beliefs(
+        self, about: list[str], claims: list[str], rows: dict[str, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Beliefs the question is about, then those the cited claims bear on."""
+        touched = list(about)
         for belief in beliefs_of_claims(self.db, claims):
             if belief not in touched:
                 touched.append(belief)
-        rows = {r["id"]: r for r in belief_rows(self.db, self.register, self.rule)}
+        rows = {**rows, **self._rows([b for b in touched if b not in rows])}
         keys = ("credence", "interval", "statement", "evidence", "disconfirming")
-        return [{"id": b, **{key: rows[b][key] for key in keys}} for b in touched if b in rows]
+        return [
+            {
+                "id": b,
+                **{key: rows[b][key] for key in keys},
+                "level": rows[b]["level_by_credence"],
+                "register_level": rows[b]["register_level"],
+            }
+            for b in touched
+            if b in rows
+        ]
+
+
+def _key(quote: str) -> str:
+    """Cheap identity of a quote: emphasis and spacing folded (the full normalisation is for
+    the citation check, and too slow for every span of every candidate source)."""
+    return " ".join(quote.replace("**", "").split()).casefold()
 
 
 def answer_question(settings: Settings, question: str, k: int = DEFAULT_K) -> Answer:

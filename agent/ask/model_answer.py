@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from agent.ask.answer import Citation, extractive_answer
+from agent.ask.answer import Citation
 from agent.llm.caller import ModelCaller, ProviderError
 from agent.llm.json_reply import MalformedReply, extract_last_json_object
 from store.calls import CallRecord
@@ -41,7 +41,6 @@ def answer_with_model(asker: AnswerContext, answer: Answer, hits: list[Hit]) -> 
     """Fill `answer` from the model; fall back to the extractive answer if it cannot be used."""
     from langchain_core.messages import HumanMessage
 
-    from agent.ask.retrieval import named_beliefs
     from agent.llm.policy import call_policy
     from agent.llm.prompts import load_prompt
     from agent.llm.providers import make_chat_model
@@ -58,9 +57,7 @@ def answer_with_model(asker: AnswerContext, answer: Answer, hits: list[Hit]) -> 
     model = asker.model or make_chat_model(spec, None, settings)
     caller = ModelCaller(model, spec, template, policy, secrets=settings.secret_values)
     calls: list[CallRecord] = []
-    fallback = extractive_answer(
-        answer.citations, answer.beliefs, named_beliefs(answer.question, asker.register.ids)
-    )
+    fallback = answer.answer  # the extractive answer, with its citations
     try:
         reply = caller.ask_once([HumanMessage(prompt)], calls)
         data = extract_last_json_object(reply.raw_reply or "", prefer_key="answer")
@@ -90,6 +87,7 @@ def answer_with_model(asker: AnswerContext, answer: Answer, hits: list[Hit]) -> 
         kept.append(citation)
     answer.citations = kept
     answer.answer = _renumbered(text, renumber)
+    answer.points = []  # the extractive points cite numbers the model's answer does not use
 
 
 def _renumbered(text: str, renumber: dict[int, int]) -> str:

@@ -5,7 +5,8 @@ The rankings, each of up to CANDIDATES items:
 2. source chunks matching the question's words (SQLite FTS5, bm25, porter stemming),
 3. live accepted claims nearest to the question's vector (Chroma),
 4. live accepted claims matching its words (FTS5 over title and description),
-and, when the question names a belief of the register (B4), 5. that belief's live ledger events,
+and, when the question is about a belief of the register (named as B4, or by its statement's
+words or topic: `agent.ask.intent`), 5. that belief's live ledger events,
 heaviest first; only challenges and complications when the question asks for evidence against
 it (against, challenge, counter, push back, weaken, undermine, complicate ...), only supports when
 it asks for evidence for it.
@@ -35,15 +36,20 @@ __all__ = ["Hit", "Item", "Retriever", "fts_query", "rrf"]
 RRF_K = 60
 CANDIDATES = 30
 LEDGER_WEIGHT = 3.0
-_AGAINST = re.compile(
+AGAINST = re.compile(
     r"\b(against|challeng\w*|counter\w*|contradict\w*|push(?:es)? back|weaken\w*|undermin\w*|"
-    r"complicat\w*|disconfirm\w*|refut\w*|doubt\w*)\b",
+    r"complicat\w*|disconfirm\w*|refut\w*|doubt\w*|critic\w*|skeptic\w*|sceptic\w*|oppos\w*|"
+    r"disagree\w*|dispute\w*|cast doubt)\b",
     re.I,
 )
-_FOR = re.compile(
-    r"\b(evidence for|case for|argue\w* for|support\w*|in favou?r|strengthen\w*|confirm\w*)\b",
+"""A question asking for the other side (also read by `agent.ask.intent`)."""
+FOR = re.compile(
+    r"\b(evidence for|case for|argue\w* for|support\w*|in favou?r|strengthen\w*|confirm\w*|"
+    r"back(?:s|ed)? (?:\w+ )?up|corroborat\w*)\b",
     re.I,
 )
+"""A question asking for the supporting side."""
+_ID = re.compile(r"\b(?:[A-Za-z][\w-]*/)?[Bb]\d+\b")
 _STOPWORD_TEXT = """
     a about above after again against all am an and any are as at be because been before being
     below between both but by can could did do does doing down during each few for from further
@@ -95,15 +101,16 @@ def rrf(
 
 
 def named_beliefs(question: str, belief_ids: Sequence[str]) -> list[str]:
-    found = {m.upper() for m in re.findall(r"\b[Bb]\d+\b", question)}
-    return [b for b in belief_ids if b.upper() in found]
+    """Belief ids the question writes out (B4, or rio/B3 in a collective), in register order."""
+    found = {m.casefold() for m in _ID.findall(question)}
+    return [b for b in belief_ids if b.casefold() in found or b.split("/")[-1].casefold() in found]
 
 
 def stance_filter(question: str) -> tuple[str, ...]:
     """Which stances a belief question asks about."""
-    if _AGAINST.search(question):
+    if AGAINST.search(question):
         return ("challenges", "complicates")
-    if _FOR.search(question):
+    if FOR.search(question):
         return ("supports",)
     return ("supports", "challenges", "complicates")
 
@@ -117,9 +124,22 @@ class Retriever:
         self.embedder = embedder
         self.belief_ids = list(belief_ids)
 
-    def search(self, question: str, limit: int) -> list[Hit]:
+    def embed(self, question: str) -> np.ndarray:
+        return np.asarray(self.embedder.embed([question])[0], dtype=np.float32)
+
+    def search(
+        self,
+        question: str,
+        limit: int,
+        vector: np.ndarray | None = None,
+        beliefs: Sequence[str] | None = None,
+        stances: tuple[str, ...] | None = None,
+    ) -> list[Hit]:
+        """The fused ranking; `beliefs` (default: the ids the question writes out) add their
+        ledger, of `stances` (default: what the question's words ask for)."""
         rankings: dict[str, list[str]] = {}
-        vector = np.asarray(self.embedder.embed([question])[0], dtype=np.float32)
+        if vector is None:
+            vector = self.embed(question)
         if self.index is not None:
             rankings["chunk_vector"] = [
                 i for i, _ in self.index.nearest("chunks", vector, CANDIDATES)
@@ -131,9 +151,10 @@ class Retriever:
         if match is not None:
             rankings["chunk_fts"] = self._fts("chunks", match)
             rankings["claim_fts"] = self._fts("claims", match)
-        beliefs = named_beliefs(question, self.belief_ids)
+        if beliefs is None:
+            beliefs = named_beliefs(question, self.belief_ids)
         if beliefs:
-            rankings["ledger"] = self._ledger(beliefs, stance_filter(question))
+            rankings["ledger"] = self._ledger(list(beliefs), stances or stance_filter(question))
         fused = rrf(rankings, {"ledger": LEDGER_WEIGHT})
         items = self._items([item for item, _, _ in fused])
         hits = [Hit(items[i], score, r) for i, score, r in fused if i in items]

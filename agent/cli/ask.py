@@ -12,10 +12,10 @@ from typing import Annotated
 import typer
 
 from agent.cli.common import (
+    AnswerLlmOpt,
     BeliefsOpt,
     HomeOpt,
     JsonOpt,
-    LlmOpt,
     app,
     error_boundary,
     print_json,
@@ -26,21 +26,32 @@ from agent.cli.common import (
 @app.command()
 @error_boundary
 def ask(
-    question: Annotated[str, typer.Argument(help="The question, in plain words.")],
+    question: Annotated[
+        str, typer.Argument(metavar="QUESTION", help="The question, in plain words.")
+    ],
     k: Annotated[
-        int, typer.Option("-k", min=1, max=50, help="How many passages to cite (default 5).")
+        int,
+        typer.Option(
+            "-k", metavar="N", min=1, max=50, help="Cite at most N passages (1-50, default 5)."
+        ),
     ] = 5,
     json_out: JsonOpt = False,
     home: HomeOpt = None,
     beliefs: BeliefsOpt = None,
-    llm: LlmOpt = None,
+    llm: AnswerLlmOpt = None,
 ) -> None:
     """Answer from the archive, its claims and beliefs, with checked citations.
 
-    Retrieval fuses source chunks and accepted claims found by MiniLM vectors (Chroma) and by
-    keywords (SQLite FTS5), plus the ledger of any belief the question names, by reciprocal rank
-    fusion (score = sum of 1/(60 + rank); the ledger counts 3x). Every quote shown is checked
-    against its source; failures are dropped and counted.
+    The question is read for what it asks: a figure (how much, how many, when), a reason
+    (why), the other side (challenge, against), or a belief, named by id (B4) or by the words
+    of its statement. A belief question leads with its credence, its level and the weightiest
+    live ledger evidence on the side asked for.
+
+    Retrieval fuses source chunks and accepted claims found by MiniLM vectors and by keywords
+    (SQLite FTS5), plus the ledger of the belief asked about. Offline, the answer is made of
+    the sources' own sentences, grouped by point, with every figure found and a note when
+    figures differ; with --llm SPEC, a model writes it from the same passages. Every quote is
+    checked against its source; failures are dropped and counted.
 
     Exit 0 with an answer (possibly "nothing in the archive answers this"); 1 for an empty
     question; 2 when there is no workspace or nothing has been processed into it yet.

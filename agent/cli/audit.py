@@ -32,14 +32,14 @@ SinceOpt = Annotated[
 ]
 
 
-def checked_since(value: str | None) -> str | None:
+def checked_since(value: str | None, option: str = "--since") -> str | None:
     """A --since value as the ISO date prefix the database's timestamps compare against."""
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value).isoformat()
     except ValueError:
-        fail(f"--since {value!r} is not a date of the form YYYY-MM-DD", 2)
+        fail(f"{option} {value!r} is not a date of the form YYYY-MM-DD", 2)
     return None
 
 
@@ -62,8 +62,10 @@ def history(
 ) -> None:
     """Evidence events of one belief, oldest first, with disconfirmation notes and level changes.
 
-    Levels by credence: axiom >= 0.85, belief >= 0.6, hypothesis >= 0.4, else unconvinced
-    (`tracker beliefs --explain`). A crossing is recorded as an event of its own.
+    Each row shows the source's own date (a partial date as its first day, "undated" when the
+    source gives none) beside the time tracker recorded it. Levels by credence: axiom >= 0.85,
+    belief >= 0.6, hypothesis >= 0.4, else unconvinced (`tracker beliefs --explain`). A crossing
+    is recorded as an event of its own.
     """
     from agent.reports.views import check_belief, history_rows
 
@@ -80,16 +82,19 @@ def history(
         return
     if not rows:
         typer.echo(f"no evidence events for {belief} yet")
+    else:
+        typer.echo(f"{'source date':<11} {'recorded (UTC)':<16}  event")
     for r in rows:
+        when = f"{r['source_date'] or 'undated':<11} {r['at'][:16].replace('T', ' '):<16}"
         if r["kind"] == "level_change":
             typer.echo(
-                f"{r['at'][:19]} LEVEL       {r['credence_before']:.3f} -> "
+                f"{when}  LEVEL       {r['credence_before']:.3f} -> "
                 f"{r['credence_after']:.3f}  [{r['source']}] {r['note']}"
             )
             continue
         flag = " (superseded)" if r["superseded"] else ""
         typer.echo(
-            f"{r['at'][:19]} {r['stance']:<11} w={r['weight']:.3f} "
+            f"{when}  {r['stance']:<11} w={r['weight']:.3f} "
             f"{r['credence_before']:.3f} -> {r['credence_after']:.3f}  [{r['source']}] "
             f"{r['claim']}{flag}"
         )
@@ -196,7 +201,21 @@ def audit(
 @app.command()
 @error_boundary
 def digest(
-    since: Annotated[str, typer.Option("--since", help="Start of the period (YYYY-MM-DD, UTC).")],
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Start of the period by the sources' own dates (YYYY-MM-DD): evidence "
+            "published from then on, whenever tracker read it.",
+        ),
+    ] = None,
+    processed_since: Annotated[
+        str | None,
+        typer.Option(
+            "--processed-since",
+            help="Start of the period by when tracker recorded the evidence (YYYY-MM-DD, UTC).",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
     home: HomeOpt = None,
     beliefs: BeliefsOpt = None,
@@ -206,16 +225,25 @@ def digest(
 
     Beliefs STRENGTHENED or WEAKENED (the net effect of the period's live events on the
     credence) and COMPLICATED (any complicating evidence, or no net move), with the claims and
-    sources behind each; level changes; the period's rejections by reason code. The period is
-    when tracker recorded the evidence, from DATE (UTC) to now.
+    sources behind each; level changes; the period's rejections by reason code.
+
+    With --since the period is the sources' own dates, from DATE to today (an undated source
+    counts on the day it was processed, as in `tracker plot`); with --processed-since it is
+    when tracker recorded the evidence. Give exactly one of them.
     """
     from agent.reports.digest import build_digest, digest_markdown
 
-    start = checked_since(since)
+    if (since is None) == (processed_since is None):
+        fail("give one of --since DATE (source dates) or --processed-since DATE", 2)
+    by = "source" if since is not None else "processed"
+    start = checked_since(
+        since if since is not None else processed_since,
+        "--since" if since is not None else "--processed-since",
+    )
     assert start is not None
     ws = open_ws(home, beliefs)
     today = dt.datetime.now(dt.UTC).date().isoformat()
-    result = build_digest(ws.db, ws.register, ws.rule, start, today)
+    result = build_digest(ws.db, ws.register, ws.rule, start, today, by=by)
     if json_out:
         print_json(result)
     else:

@@ -25,24 +25,53 @@ if TYPE_CHECKING:
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    # Click's own help layout: typer's rich panels print a type placeholder after every flag
+    # (`--json <bool>`, even `--help <bool>`), as if a flag took a value.
+    rich_markup_mode=None,
     help="Evidence-weighted belief tracker: archive -> claims -> credences, with an audit trail.",
 )
 
 HomeOpt = Annotated[
     str | None,
-    typer.Option("--home", help="Workspace folder (default $TRACKER_HOME or ./.tracker)."),
+    typer.Option(
+        "--home", metavar="DIR", help="Workspace folder (default $TRACKER_HOME or ./.tracker)."
+    ),
 ]
 BeliefsOpt = Annotated[
     str | None,
     typer.Option(
         "--beliefs",
+        metavar="FILE",
         help="Belief register YAML (default $TRACKER_BELIEFS or the "
         "workspace copy of the packaged register).",
     ),
 ]
 LlmOpt = Annotated[
     str | None,
-    typer.Option("--llm", help="Model that proposes claims (default $TRACKER_LLM or offline)."),
+    typer.Option(
+        "--llm",
+        metavar="SPEC",
+        help="Model spec: offline, openai:MODEL, anthropic:MODEL, ollama:MODEL or replay:FILE "
+        "(default $TRACKER_LLM or offline). Read-only commands call no model.",
+    ),
+]
+ExtractLlmOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--llm",
+        metavar="SPEC",
+        help="Model that proposes claims: offline, openai:MODEL, anthropic:MODEL, "
+        "ollama:MODEL or replay:FILE (default $TRACKER_LLM or offline).",
+    ),
+]
+AnswerLlmOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--llm",
+        metavar="SPEC",
+        help="Model that writes the answer from the retrieved passages (default $TRACKER_LLM "
+        "or offline: an extractive answer, no model).",
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document for scripts.")]
 
@@ -97,11 +126,11 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool | None,
+        bool,
         typer.Option(
             "--version", callback=_version_callback, is_eager=True, help="Show the version."
         ),
-    ] = None,
+    ] = False,
 ) -> None:
     """Evidence-weighted belief tracker."""
 

@@ -14,6 +14,8 @@ from agent.cli.common import (
     print_json,
     settings_for,
 )
+from agent.config import Settings
+from agent.errors import ConfigError
 
 
 @app.command()
@@ -24,29 +26,47 @@ def config(
     beliefs: BeliefsOpt = None,
     llm: LlmOpt = None,
 ) -> None:
-    """Show the settings in force and where each came from."""
+    """Show every setting in force, where it came from (flag, env or default) and what it
+    means. Keys are shown as set or unset, never their values."""
+    from agent.config import VARIABLES
     from agent.llm.policy import call_policy
 
     settings = settings_for(home, beliefs, llm)
     policy = call_policy(settings)
-    values: dict[str, object] = {
+    computed: dict[str, object] = {
         "home": str(settings.home),
         "beliefs_path": str(settings.beliefs_path),
-        "llm": settings.llm,
-        "chroma_url": settings.chroma_url,
+        "source_cap": _source_cap(settings),
         "llm_timeout": policy.timeout,
         "llm_retries": policy.retries,
         "llm_backoff": policy.backoff,
-        "prices_path": str(settings.prices_path),
-        "openai_base_url": settings.openai_base_url,
+        "prices": str(settings.prices_path),
+        "prompts_dir": str(settings.prompts_dir) if settings.prompts_dir else "packaged",
     }
-    fields = {"prices_path": "prices"}
-    origins = {key: settings.origin(fields.get(key, key)) for key in values}
-    for key in ("openai_api_key", "anthropic_api_key"):  # whether a key is there, never the key
-        values[key] = "set" if getattr(settings, key) else "unset"
-        origins[key] = "env"
+    names = {"prices": "prices_path"}  # the key `tracker config --json` has always used
+    rows: dict[str, dict[str, object]] = {}
+    for variable in VARIABLES:
+        value = computed.get(variable.field, getattr(settings, variable.field))
+        if variable.secret:
+            value = "set" if value else "unset"  # whether a key is there, never the key
+        rows[names.get(variable.field, variable.field)] = {
+            "value": value,
+            "from": settings.origin(variable.field),
+            "env": variable.env,
+            "description": variable.description,
+        }
     if json_out:
-        print_json({k: {"value": v, "from": origins[k]} for k, v in values.items()})
+        print_json(rows)
         return
-    for key, value in values.items():
-        typer.echo(f"{key:<17} {value}  ({origins[key]})")
+    width = max(len(key) for key in rows)
+    for key, row in rows.items():
+        typer.echo(f"{key:<{width}}  {row['value']}  ({row['from']}, {row['env']})")
+        typer.echo(f"{'':<{width}}  {row['description']}")
+
+
+def _source_cap(settings: Settings) -> object:
+    """The cap in force, or the bad value with what is wrong (config shows, it does not stop)."""
+    try:
+        return settings.rule.source_cap
+    except ConfigError as exc:
+        return f"{settings.source_cap} (invalid: {exc})"

@@ -21,12 +21,26 @@ from agent.cli.common import (
     print_json,
 )
 
+BELIEF_KEYS = ("id", "statement", "credence", "interval", "evidence", "disconfirming")
+
 
 @app.command("beliefs")
 @error_boundary
 def beliefs_command(
+    belief_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[BELIEF]",
+            help="Only this belief; with --explain, every live event's weight of it.",
+        ),
+    ] = None,
     explain: Annotated[
-        bool, typer.Option("--explain", help="Print the update rule and the weights in force.")
+        bool,
+        typer.Option(
+            "--explain",
+            help="Print the update rule and the weights in force; with a BELIEF, also every "
+            "live event's weight and how it was computed.",
+        ),
     ] = False,
     agent: Annotated[
         str | None,
@@ -37,18 +51,31 @@ def beliefs_command(
     beliefs: BeliefsOpt = None,
     llm: LlmOpt = None,
 ) -> None:
-    """The belief register with current credences."""
-    from agent.reports.views import belief_rows
+    """The belief register with current credences and levels.
+
+    The level by credence (axiom >= 0.85, belief >= 0.6, hypothesis >= 0.4, else
+    unconvinced) is shown beside the level the register wrote down; they can disagree.
+    """
+    from agent.reports.views import belief_rows, check_belief
     from beliefs.rule import explain as explain_rule
     from store.collective import registers_explained
 
     ws = open_ws(home, beliefs)
+    if belief_id is not None:
+        belief_id = check_belief(ws.register, belief_id)
     if explain:
         text = explain_rule(ws.rule) + "\n\n" + registers_explained()
+        report = None
+        if belief_id is not None:
+            from agent.reports.explain import event_weight_lines, event_weights
+
+            report = event_weights(ws.db, ws.register, ws.rule, belief_id)
         if json_out:
-            print_json({"rule": text})
-        else:
-            typer.echo(text)
+            print_json({"rule": text, **({"belief": report} if report else {})})
+            return
+        typer.echo(text)
+        if report is not None:
+            typer.echo("\n".join(event_weight_lines(report)))
         return
     rows = belief_rows(ws.db, ws.register, ws.rule)
     if agent is not None:
@@ -56,31 +83,36 @@ def beliefs_command(
         if agent not in agents:
             fail(f"no holder {agent!r} in this workspace; holders: {', '.join(sorted(agents))}", 2)
         rows = [r for r in rows if r["holder"] == agent]
+    if belief_id is not None:
+        rows = [r for r in rows if r["id"] == belief_id]
     if json_out:
         print_json(
             [
                 {
-                    k: r[k]
-                    for k in (
-                        "id",
-                        "statement",
-                        "credence",
-                        "interval",
-                        "evidence",
-                        "disconfirming",
-                        "holder",
-                    )
+                    **{k: r[k] for k in BELIEF_KEYS},
+                    "level": r["level_by_credence"],
+                    "register_level": r["register_level"],
+                    "prior": r["prior"],
+                    "holder": r["holder"],
                 }
                 for r in rows
             ]
         )
         return
+    typer.echo(
+        f"{'id':<4} {'credence':>8} {'90% interval':<12} {'level':<11} {'register':<11} "
+        f"{'prior':>5}  {'events':>6} {'against':>7}  statement"
+    )
     for r in rows:
         lo, hi = r["interval"]
+        flag = " *" if r["level_by_credence"] != r["register_level"] else ""
         typer.echo(
-            f"{r['id']:<4} {r['credence']:.3f} [{lo:.2f}-{hi:.2f}] prior {r['prior']:.2f}  "
-            f"{r['evidence']} events ({r['disconfirming']} disconfirming)  {r['statement']}"
+            f"{r['id']:<4} {r['credence']:>8.3f} {lo:.2f}-{hi:.2f}    "
+            f"{r['level_by_credence'] + flag:<11} {r['register_level']:<11} {r['prior']:>5.2f}  "
+            f"{r['evidence']:>6} {r['disconfirming']:>7}  {r['statement']}"
         )
+    if any(r["level_by_credence"] != r["register_level"] for r in rows):
+        typer.echo("* the level its credence earns differs from the level the register gives")
 
 
 @app.command()

@@ -6,7 +6,6 @@ The pipeline (and with it torch, chromadb and langchain) is imported inside the 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -14,33 +13,15 @@ import typer
 
 from agent.cli.common import (
     BeliefsOpt,
+    ExtractLlmOpt,
     HomeOpt,
     JsonOpt,
-    LlmOpt,
     app,
     error_boundary,
     fail,
     print_json,
     settings_for,
 )
-
-
-class _ProgressBar:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
-
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int, label: str) -> None:
-        if not self.enabled:
-            return
-        width = 30
-        filled = int(width * done / max(total, 1))
-        bar = "#" * filled + "-" * (width - filled)
-        sys.stderr.write(f"\r[{bar}] {done}/{total} {label[:40]:<40}")
-        sys.stderr.flush()
-        if done == total:
-            sys.stderr.write("\n")
 
 
 @app.command()
@@ -91,12 +72,20 @@ def process(
             "claim that restates one is recorded as further evidence for that note.",
         ),
     ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress on stderr (errors still show).")
+    ] = False,
     json_out: JsonOpt = False,
     home: HomeOpt = None,
     beliefs: BeliefsOpt = None,
-    llm: LlmOpt = None,
+    llm: ExtractLlmOpt = None,
 ) -> None:
-    """Ingest new or changed sources: embed, extract claims, validate, update beliefs."""
+    """Ingest new or changed sources: embed, extract claims, validate, update beliefs.
+
+    Progress goes to stderr: a bar with rate and time left on a terminal, otherwise (a pipe,
+    a log, cron) a line at the start, every 10 sources or every minute, and at the end.
+    """
+    from agent.cli.progress import ProgressReporter
     from agent.extract.pipeline import ProcessOptions
     from agent.extract.pipeline import process as run_process
 
@@ -117,7 +106,7 @@ def process(
         take_over=take_over,
         claims=claims or [],
     )
-    report = run_process(settings, options, progress=_ProgressBar())
+    report = run_process(settings, options, progress=None if quiet else ProgressReporter())
     for warning in report.warnings:
         typer.echo(f"tracker: warning: {warning}", err=True)
     for failure in report.failed:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from agent.text.labels import is_prose_rationale, statement_label, target_label
 from beliefs.register import Belief, Register
 from beliefs.rule import Evidence, RuleSettings, cap_source_weights, credence, raw_weight
 from store.ledger import NewEvent, append_event, live_evidence
@@ -53,15 +54,18 @@ def plan_events(
 
 
 def disconfirmation_note(belief: Belief, item: StanceEvidence) -> str:
-    """Which belief, what the claim says against it, and the disconfirmation target it touches."""
+    """One sentence: which belief (id and a short label), what the claim says against it (its
+    title, and its rationale when that is prose), and the part of the register's
+    disconfirmation target it touches (a short label; `tracker beliefs` has the whole text)."""
     verb = "challenges" if item.stance == "challenges" else "complicates"
-    note = (
-        f'{verb} {belief.id} ({belief.statement}): the claim "{item.claim_title}" '
-        f"bears against it. Disconfirmation target touched: {belief.disconfirmation}"
-    )
-    if item.rationale:
-        note += f" Rationale: {item.rationale}"
-    return note
+    title = item.claim_title.strip().rstrip(".")
+    note = f'{verb} {belief.id} ("{statement_label(belief.statement)}"): "{title}"'
+    if is_prose_rationale(item.rationale):
+        note += f" ({item.rationale.strip().rstrip('.')})"
+    target = target_label(belief.disconfirmation, f"{item.claim_title} {item.rationale}")
+    if target:
+        note += f'; touches the disconfirmation target "{target}"'
+    return note + "."
 
 
 def append_events(

@@ -25,6 +25,7 @@ from agent.errors import TrackerError
 from agent.extract.extraction import Extraction, Extractor, ProviderError
 from agent.extract.landing import DuplicateIndex, SourceLander, now_iso, source_text
 from agent.extract.present import Duplicate, Removal, plan_run, text_signature
+from agent.extract.progress import Progress, ProgressUpdate
 from agent.extract.register_sync import sync_register
 from agent.extract.routing import Route, route_source
 from agent.extract.writeback import plan_write_back
@@ -88,11 +89,12 @@ class ProcessReport:
     rejected_by_code: dict[str, int] = field(default_factory=dict)
     calls: CallSummary = field(default_factory=lambda: CallSummary("offline"))
     register_changes: RegisterChanges | None = None
+    evidence_events: int = 0
 
     def as_json(self) -> dict[str, Any]:
         """The contract's shape (with `unrouted`, the count of sources no holder covers), plus
         `unrouted_sources`, `duplicates`, `removed`, `curator_status_kept`, `register_changes`,
-        `warnings` and `model_calls`."""
+        `evidence_events`, `warnings` and `model_calls`."""
         data = asdict(self)
         del data["rejected_by_code"], data["calls"]
         data["model_calls"] = self.calls.as_json()
@@ -100,9 +102,6 @@ class ProcessReport:
         changes = self.register_changes
         data["register_changes"] = changes.as_json() if changes is not None else None
         return data
-
-
-Progress = Callable[[int, int, str], None]
 
 
 def extract_prompt_values(source: Source, beliefs_text: str) -> dict[str, str]:
@@ -231,6 +230,7 @@ class _Run:
             self.report.processed + self.report.skipped + len(self.report.failed) + len(todo)
         )
         if todo:
+            self._progress(0, len(todo), "")
             self._embed_chunks(todo)
             duplicates = self._duplicate_index()
             self._process_all(todo, duplicates)
@@ -364,13 +364,20 @@ class _Run:
         outcomes = _extract_in_order(extractor, prompts, jobs)
         try:
             for number, (source, outcome) in enumerate(zip(todo, outcomes, strict=True), 1):
-                if self.progress:
-                    self.progress(number, len(todo), source.id)
                 self._take(source, outcome, duplicates)
+                self._progress(number, len(todo), source.id)
         finally:
             outcomes.close()  # on an interrupt: cancel calls not started, wait for the rest
             if cache is not None:
                 cache.close()
+
+    def _progress(self, done: int, total: int, source: str) -> None:
+        if self.progress:
+            r = self.report
+            self.progress(
+                ProgressUpdate(done, total, source, r.claims_accepted, r.evidence_events,
+                               len(r.failed))
+            )  # fmt: skip
 
     def _prompt_values(self, source: Source) -> dict[str, str]:
         return extract_prompt_values(source, self._route(source).beliefs_text)
@@ -407,6 +414,7 @@ class _Run:
         report.claims_proposed += landing.proposed
         report.claims_accepted += len(landing.accepted)
         report.claims_rejected += landing.rejected
+        report.evidence_events += len(landing.stances)
         for code in landing.codes:
             report.rejected_by_code[code] = report.rejected_by_code.get(code, 0) + 1
         for cid, _, vector in landing.accepted:

@@ -16,9 +16,13 @@ The digest answers that question for a period, from the ledger alone, in that sh
 - under each heading, the claims and sources behind it, with the side that lost counted;
 - level changes of the period, and the period's rejections by reason code.
 
-"The period" is when tracker recorded the evidence (the events' `at`, UTC), not the sources'
-publication dates: the digest reports what changed in the workspace. Only live records count:
-evidence later superseded by a changed source is not news.
+"The period" is measured on one of two clocks (`store.periods`). By default the sources' own
+dates: `--since 2026-01-01` is about evidence published from January on, whenever tracker read it,
+and "before" is the rule over the live evidence of sources dated earlier (the same time axis as
+`tracker plot`; an undated source counts on the day it was processed, and is marked). With
+`--processed-since` it is when tracker recorded the evidence (the events' `at`, UTC): what
+changed in the workspace, "before" being the ledger as it stood at that moment. Only live
+records count: evidence later superseded by a changed source is not news.
 """
 
 from __future__ import annotations
@@ -28,12 +32,18 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from agent.reports.views import level_change_as_history, level_change_rows
+from agent.reports.views import level_change_as_history, merge_level_changes
 from beliefs.register import Register
 from beliefs.rule import RuleSettings, credence, level_for
-from store.claims import live_rejections_since
-from store.ledger import events_since, evidence_live_at, live_evidence
-from store.sources import finished_count_since
+from store.periods import (
+    evidence_before,
+    evidence_until,
+    period_events,
+    period_level_changes,
+    period_rejections,
+    period_sources,
+)
+from store.sources import DONE_STATUSES
 
 HEADINGS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("STRENGTHENED", ("supports",), "Update the grounding with the new evidence."),
@@ -66,20 +76,29 @@ def verdicts_for(before: float, after: float, complicated: bool) -> list[str]:
     return verdicts
 
 
-def _period_events(db: Database, since: str) -> dict[str, list[dict[str, Any]]]:
+def _period_events(
+    db: Database, since: str, until: str, by: str
+) -> dict[str, list[dict[str, Any]]]:
     period: dict[str, list[dict[str, Any]]] = defaultdict(list)
     keys = ("stance", "weight", "source", "source_title", "source_date", "claim_id", "claim")
-    for event in events_since(db, since):
+    for event in period_events(db, since, until, by):
         entry = {key: event[key] for key in keys}
-        entry.update(weight=round(event["weight"], 6), model=event["model"], at=event["at"])
+        entry.update(
+            weight=round(event["weight"], 6),
+            model=event["model"],
+            at=event["at"],
+            undated=bool(event["undated"]),
+        )
         period[event["belief"]].append(entry)
     return period
 
 
-def _rejections(db: Database, since: str) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:
+def _rejections(
+    db: Database, since: str, until: str, by: str
+) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:
     counts: Counter[str] = Counter()
     examples: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for title, source, reasons in live_rejections_since(db, since):
+    for title, source, reasons in period_rejections(db, since, until, by):
         for code in dict.fromkeys(r["code"] for r in reasons):
             counts[code] += 1
             if len(examples[code]) < EXAMPLES_PER_REASON:
@@ -89,18 +108,26 @@ def _rejections(db: Database, since: str) -> tuple[dict[str, int], dict[str, lis
 
 
 def build_digest(
-    db: Database, register: Register, rule: RuleSettings, since: str, until: str
+    db: Database,
+    register: Register,
+    rule: RuleSettings,
+    since: str,
+    until: str,
+    by: str = "source",
 ) -> dict[str, Any]:
-    """The period's changes as one JSON-ready object (`digest_markdown` renders it)."""
-    period = _period_events(db, since)
+    """The period's changes as one JSON-ready object (`digest_markdown` renders it).
+
+    `by` is the clock: "source" (the sources' own dates) or "processed" (when tracker recorded
+    the evidence); see the module docstring.
+    """
+    period = _period_events(db, since, until, by)
     beliefs = []
     for belief in register.beliefs:
         events = period.get(belief.id)
         if not events:
             continue
-        earlier = evidence_live_at(db, belief.id, since)
-        before = credence(belief.prior, earlier, rule)
-        after = credence(belief.prior, live_evidence(db, belief.id), rule)
+        before = credence(belief.prior, evidence_before(db, belief.id, since, by), rule)
+        after = credence(belief.prior, evidence_until(db, belief.id, until, by), rule)
         weights = {
             s: round(sum(e["weight"] for e in events if e["stance"] == s), 6) for s in STANCES
         }
@@ -117,21 +144,21 @@ def build_digest(
                 "evidence": {s: [e for e in events if e["stance"] == s] for s in STANCES},
             }
         )
-    rejections, examples = _rejections(db, since)
-    processed = finished_count_since(db, since)
+    rejections, examples = _rejections(db, since, until, by)
+    processed, undated = period_sources(db, since, until, by, DONE_STATUSES)
+    changes = merge_level_changes(period_level_changes(db, since, until, by))
     return {
         "since": since,
         "until": until,
+        "by": "source_date" if by == "source" else "processed",
         "sources_processed": processed,
+        "undated_sources": undated if by == "source" else 0,
         "sections": {
             heading: [b["id"] for b in beliefs if heading in b["verdicts"]]
             for heading, _, _ in HEADINGS
         },
         "beliefs": beliefs,
-        "level_changes": [
-            {**c, "note": level_change_as_history(c)["note"]}
-            for c in level_change_rows(db, since=since)
-        ],
+        "level_changes": [{**c, "note": level_change_as_history(c)["note"]} for c in changes],
         "rejections": rejections,
         "rejection_examples": examples,
     }
@@ -140,8 +167,8 @@ def build_digest(
 def _entry(e: dict[str, Any]) -> list[str]:
     """One piece of evidence, headed like the knowledge base's evidence entries."""
     source = f"[[{e['source']}]]"
-    if e["source_title"]:
-        source += f" ({e['source_title']}{', ' + e['source_date'] if e['source_date'] else ''})"
+    date = e["source_date"] or "undated"
+    source += f" ({e['source_title']}, {date})" if e["source_title"] else f" ({date})"
     added = e["at"][:10]
     extractor = f" | Extractor: {e['model']}" if e["model"] else ""
     return [
@@ -191,12 +218,22 @@ def _belief_block(b: dict[str, Any], heading: str, stances: tuple[str, ...]) -> 
 def digest_markdown(digest: dict[str, Any]) -> str:
     """The digest as a journal entry: one section per heading, then levels and rejections."""
     by_id = {b["id"]: b for b in digest["beliefs"]}
+    if digest.get("by", "source_date") == "source_date":
+        clock = "sources dated in the period"
+        count = f"{digest['sources_processed']} sources dated in the period"
+        if digest.get("undated_sources"):
+            count += (
+                f" ({digest['undated_sources']} undated, counted on the day tracker processed them)"
+            )
+    else:
+        clock = "evidence tracker recorded in the period"
+        count = f"{digest['sources_processed']} sources processed in the period"
     lines = [
         f"# Research journal: {digest['since']} to {digest['until']}",
         "",
-        f"{digest['sources_processed']} sources processed in the period; "
-        f"{len(digest['beliefs'])} beliefs received evidence. Each belief is evaluated by "
-        "asking whether the period's evidence strengthens, weakens or complicates it.",
+        f"The period covers {clock}. {count}; {len(digest['beliefs'])} beliefs received "
+        "evidence. Each belief is evaluated by asking whether the period's evidence "
+        "strengthens, weakens or complicates it.",
     ]
     for heading, stances, action in HEADINGS:
         lines += ["", f"## {heading}", ""]

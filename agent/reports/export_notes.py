@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from agent.credences import belief_rows
 from agent.reports.export_folder import ExportFolder
+from agent.text.labels import is_prose_rationale
 from beliefs.register import Register
 from beliefs.rule import RuleSettings, level_for
 from store.claims import live_claims_with_sources, stances_by_claim
@@ -32,6 +33,9 @@ from store.sources import workspace_id
 MARKER = "exported_by"
 STANCE_ORDER = {"supports": 0, "challenges": 1, "complicates": 2}
 SLUG_WORDS = 12
+SLUG_CHARS = 80
+"""Longest file stem: long enough to recognise the claim, short enough for any file system and
+for a listing a curator can read (titles run to 200 characters)."""
 
 
 @dataclass
@@ -53,9 +57,19 @@ class ExportResult:
 
 
 def slug(title: str, claim_id: str) -> str:
-    """File stem: the title's first words, plus the claim id so it is unique and stable."""
+    """File stem: the title's first words, plus the claim id so it is unique and stable; at
+    most SLUG_CHARS characters, cut between words (a single overlong word is cut)."""
     words = re.findall(r"[a-z0-9]+", title.casefold())[:SLUG_WORDS]
-    return "-".join([*words, claim_id.lower()])
+    suffix = claim_id.lower()
+    room = SLUG_CHARS - len(suffix) - 1
+    kept: list[str] = []
+    for word in words:
+        if len("-".join([*kept, word])) > room:
+            if not kept:
+                kept.append(word[:room])
+            break
+        kept.append(word)
+    return "-".join([*kept, suffix])
 
 
 def _frontmatter(data: dict[str, Any]) -> str:
@@ -158,7 +172,7 @@ def claim_note(claim: dict[str, Any], register: Register) -> str:
     for belief_id, stance, rationale in claim["beliefs"]:
         belief = register.get(belief_id)
         statement = f" ({belief.statement})" if belief else ""
-        reason = f": {rationale}" if rationale else ""
+        reason = f": {rationale}" if is_prose_rationale(rationale) else ""
         lines.append(f"- **{belief_id}** {stance}{reason}{statement}")
     if not claim["beliefs"]:
         lines.append("- none named")
@@ -169,14 +183,17 @@ def claim_note(claim: dict[str, Any], register: Register) -> str:
 def _note_line(
     claim: dict[str, Any] | None, belief: str, source: str, stance: str, note: str
 ) -> str:
-    """One challenge or complication: the claim linked, and the model's rationale.
+    """One challenge or complication: the claim linked, and the model's rationale when it is
+    prose a curator would write (the offline model's similarity arithmetic is not).
 
-    The ledger's note also repeats the belief and its disconfirmation target, which beliefs.md
+    The ledger's note also names the belief and its disconfirmation target, which beliefs.md
     states once per belief; only a note whose claim is no longer exported is shown whole.
     """
     if claim is None:
         return f"- {note}"
-    rationale = next((r for b, _, r in claim["beliefs"] if b == belief and r), "")
+    rationale = next(
+        (r for b, _, r in claim["beliefs"] if b == belief and is_prose_rationale(r)), ""
+    )
     line = f"- {stance}, from `{source}`: [{_link_text(claim['title'])}](claims/{claim['file']})"
     return line + (f". Rationale: {rationale}" if rationale else "")
 

@@ -40,29 +40,38 @@ def history_rows(db: Database, register: Register, belief_id: str) -> list[dict[
     Level changes carry the same keys as evidence events (claim and stance null, weight 0, the
     crossing in `note`) so scripts reading the contract's shape keep working; `kind` tells them
     apart. A level change sorts after the evidence of the same transaction that caused it.
+
+    `at` is when tracker recorded the row; `source_date` is the source's own date (YYYY-MM-DD,
+    a partial date as its first day; None when the source version is undated) and
+    `source_date_as_written` the date as the source gives it. A level change takes the date of
+    the source whose evidence caused it.
     """
     belief_id = check_belief(register, belief_id)
-    keyed: list[tuple[tuple[str, int, int], dict[str, Any]]] = [
-        (
-            (e["at"], 0, e["id"]),
-            {
-                "kind": "evidence",
-                "at": e["at"],
-                "source": e["source"],
-                "claim": e["claim"],
-                "claim_id": e["claim_id"],
-                "stance": e["stance"],
-                "weight": e["weight"],
-                "credence_before": e["credence_before"],
-                "credence_after": e["credence_after"],
-                "note": e["note"],
-                "superseded": e["superseded_at"] is not None,
-            },
-        )
-        for e in ledger.belief_events(db, belief_id)
-    ]
+    keyed: list[tuple[tuple[str, int, int], dict[str, Any]]] = []
+    dates: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+    for e in ledger.belief_events(db, belief_id):
+        dates[(e["source"], e["at"])] = (e["source_date"], e["source_date_as_written"])
+        row = {
+            "kind": "evidence",
+            "at": e["at"],
+            "source": e["source"],
+            "claim": e["claim"],
+            "claim_id": e["claim_id"],
+            "stance": e["stance"],
+            "weight": e["weight"],
+            "credence_before": e["credence_before"],
+            "credence_after": e["credence_after"],
+            "note": e["note"],
+            "superseded": e["superseded_at"] is not None,
+            "source_date": e["source_date"],
+            "source_date_as_written": e["source_date_as_written"],
+        }
+        keyed.append(((e["at"], 0, e["id"]), row))
     for change in level_change_rows(db, belief_id):
-        keyed.append(((change["at"], 1, change["id"]), level_change_as_history(change)))
+        row = level_change_as_history(change)
+        date, written = dates.get((change["source"], change["at"]), (None, None))
+        row.update(source_date=date, source_date_as_written=written)
+        keyed.append(((change["at"], 1, change["id"]), row))
     return [row for _, row in sorted(keyed, key=lambda item: item[0])]
 
 
@@ -76,8 +85,13 @@ def level_change_rows(
     several rows with the same belief, source and time. Those are merged here into the net
     change (none if the level came back), so every workspace reads the same way.
     """
+    return merge_level_changes(ledger.level_changes(db, belief_id, since))
+
+
+def merge_level_changes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One net crossing per (belief, source, transaction); see `level_change_rows`."""
     merged: dict[tuple[str, str | None, str], dict[str, Any]] = {}
-    for row in ledger.level_changes(db, belief_id, since):
+    for row in rows:
         first = merged.setdefault((row["belief"], row["source"], row["at"]), row)
         if first is not row:
             first.update(level_after=row["level_after"], credence_after=row["credence_after"])
