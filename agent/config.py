@@ -9,7 +9,9 @@ description, so nobody has to guess which one won.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +57,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("ollama_api_key", "OLLAMA_API_KEY", "key for a proxied Ollama server", secret=True),
 )
 _BY_FIELD = {variable.field: variable for variable in VARIABLES}
+# Settings holding a URL, whose userinfo (`https://user:password@host`) is a secret too.
+_URL_FIELDS = ("chroma_url", "openai_base_url", "anthropic_base_url", "ollama_host")
 
 
 @dataclass(frozen=True)
@@ -124,8 +128,14 @@ class Settings:
 
     @property
     def secret_values(self) -> tuple[str, ...]:
-        """Every configured key, for redaction from anything tracker stores or prints."""
-        values = (getattr(self, v.field) for v in VARIABLES if v.secret)
+        """Every configured key and URL password, to redact from all tracker stores or prints."""
+        values = [getattr(self, v.field) for v in VARIABLES if v.secret]
+        for name in _URL_FIELDS:
+            url = getattr(self, name)
+            if url:
+                with contextlib.suppress(ValueError):
+                    parts = urllib.parse.urlsplit(url)
+                    values += [parts.password, parts.username if parts.password is None else None]
         return tuple(value for value in values if value)
 
     def origin(self, name: str) -> str:

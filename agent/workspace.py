@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from agent.config import Settings
-from agent.errors import TrackerError
+from agent.errors import ConfigError, TrackerError
 from beliefs.register import Register
 from beliefs.rule import RuleSettings
 from store.database import open_database
@@ -68,6 +68,21 @@ def _register_for(
     if for_process and recorded.path and Path(recorded.path).is_file():
         return load_register(Path(recorded.path)), recorded.path
     return recorded.register, None
+
+
+def open_existing_workspace(settings: Settings) -> Workspace:
+    """The workspace of a read command: it must exist, and nothing is created if it does not.
+
+    A mistyped TRACKER_HOME must not look like a result (an empty workspace printing the priors
+    with exit 0): it is a configuration error naming the folder.
+    """
+    if not settings.database_path.is_file():
+        where = "does not exist" if not settings.home.exists() else "holds no tracker.db"
+        raise ConfigError(
+            f"no tracker workspace at {settings.home} (the folder {where}); check --home or "
+            "TRACKER_HOME, or run `tracker process` first"
+        )
+    return open_workspace(settings)
 
 
 def open_workspace(settings: Settings, for_process: bool = False) -> Workspace:

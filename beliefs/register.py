@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from agent.errors import ConfigError, RegisterError
+from agent.text.bounded_yaml import load_bounded_yaml
 
 LEVELS: tuple[str, ...] = ("axiom", "belief", "hypothesis", "unconvinced")
 DEFAULT_ORIGIN = "<default>"
@@ -238,7 +239,7 @@ def _belief(item: Any, index: int, origin: str, seen: dict[str, str]) -> Belief:
 def parse_register(text: str, origin: str) -> Register:
     """Parse and check register YAML; `origin` names the file in every error message."""
     try:
-        data = yaml.safe_load(text)
+        data = load_bounded_yaml(text)  # depth, size and alias limits (agent/text/bounded_yaml.py)
     except yaml.YAMLError as exc:
         raise register_error(origin, _yaml_problem(exc)) from exc
     if not isinstance(data, dict):

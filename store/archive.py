@@ -1,9 +1,15 @@
 """The archive on disk: finding source files, giving them stable ids, reading them, writing back.
 
-Reading is per file and never fatal: a file that cannot be read becomes a ReadFailure with one
-line that names the problem, and the rest of the batch goes on. Reading never modifies a file.
-Write-back is atomic (temp file in the same folder, fsync, rename) and refuses to overwrite a file
-that changed since it was read, so a concurrent edit by a person is never lost.
+Reading is per file and never fatal: a file that cannot be read (whatever it raises) becomes a
+ReadFailure with one line that names the problem, and the rest of the batch goes on. Reading never
+modifies a file.
+
+Confinement: tracker writes only beneath the archive roots it was given. A link leading outside
+them is reported and skipped (or, with `follow_links`, read and never written). Files are read and
+written through descriptors opened without following links (`store.safe_files`), and write-back
+checks that the file and its folder are still the ones read, so a swap during a run cannot
+redirect a write. Write-back is atomic (temp file in the same folder, fsync, rename) and refuses
+to overwrite a file that changed since it was read, so a concurrent edit by a person is never lost.
 """
 
 from __future__ import annotations
@@ -14,13 +20,13 @@ import errno
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from agent.errors import InputError
+from agent.errors import ConfigError, InputError
+from agent.text.clean import summary_line
 from store.frontmatter import (
     TRACKER_KEY,
     WRITE_BACK_KEYS,
@@ -28,6 +34,18 @@ from store.frontmatter import (
     content_hash,
     parse_document,
     render_with_updates,
+)
+from store.safe_files import (
+    FileChanged,
+    Identity,
+    identity,
+    is_own_temp,
+    open_folder_beneath,
+    open_regular_file,
+    opened,
+    read_fd,
+    remove_stale_temps,
+    replace_in_folder,
 )
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
@@ -76,6 +94,7 @@ class Source:
     problems: tuple[str, ...] = ()
     abspath: str = ""
     """The resolved path: what a source id belongs to across runs (ids never shift)."""
+    location: Location | None = None  # None: never written back (read through an outside link)
 
     def is_unprocessed(self) -> bool:
         """Status missing or `unprocessed`; other statuses (enrichment, partial) are not."""
@@ -108,11 +127,50 @@ class ArchiveScan:
 
 
 @dataclass(frozen=True)
+class Location:
+    """Where a source may be written back: the file `parts` beneath the archive folder `base`.
+
+    Recorded when the file is read: `base` is a resolved archive root, `parts` the components of
+    the file's resolved path below it, `file` and `folder` the (device, inode) of the file and of
+    the folder holding it as they were opened. Write-back opens the same components again without
+    following any link and refuses if either identity differs, so nothing swapped in meanwhile
+    (a link, another file, a moved folder) can redirect the write.
+    """
+
+    base: str
+    parts: tuple[str, ...]
+    file: Identity
+    folder: Identity
+
+
+@dataclass(frozen=True)
+class _Root:
+    """An archive path given on the command line, resolved; files may be written beneath it."""
+
+    real: str
+    is_dir: bool
+
+    def holds(self, real: str) -> bool:
+        if not self.is_dir:
+            return real == self.real
+        return real == self.real or real.startswith(self.real.rstrip(os.sep) + os.sep)
+
+    @property
+    def base(self) -> str:
+        return self.real if self.is_dir else os.path.dirname(self.real)
+
+
+def _holder(roots: Sequence[_Root], real: str) -> _Root | None:
+    return next((root for root in roots if root.holds(real)), None)
+
+
+@dataclass(frozen=True)
 class _Found:
     path: Path
     rel: str
     root_index: int
     identity: tuple[int, int]
+    real: str
 
 
 def _is_source_name(name: str) -> bool:
@@ -125,20 +183,53 @@ def _dangling_target(path: Path) -> str:
     return "?"
 
 
+def _outside_problem(kind: str, real: str) -> str:
+    return (
+        f"{kind} to {real}, outside the archive roots: skipped (`tracker process --follow-links` "
+        "reads it, and never writes to it)"
+    )
+
+
+def check_archive_paths(paths: Sequence[Path]) -> None:
+    """Refuse (ConfigError, exit 2) an archive path that is missing or is no source or folder.
+
+    `process` calls this before it creates anything, so a typo never makes a workspace.
+    """
+    for path in paths:
+        path = Path(path)
+        if not path.exists():
+            if path.is_symlink():
+                raise ConfigError(
+                    f"archive path {path} is a dangling link to {_dangling_target(path)}"
+                )
+            raise ConfigError(f"archive path {path} not found")
+        if not path.is_dir() and not (path.is_file() and _is_source_name(path.name)):
+            raise ConfigError(
+                f"archive path {path} is neither a folder nor a source file "
+                f"({', '.join(SOURCE_SUFFIXES)})"
+            )
+
+
 class _Walker:
     """Walks the roots once, following folder links, without loops or double reads.
 
     Real folders are walked before linked ones so a file gets its plain path when it has one.
     A folder link that leads back to a folder on its own path is a loop: reported, not followed.
-    A link to a folder already walked is skipped: its files are read once.
+    A link to a folder already walked is skipped: its files are read once. A link (to a folder or
+    a file) whose target lies outside every root is reported and skipped, unless `follow_links`.
+    Tracker's own stale temp files are collected in `temps` (only inside the roots).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, follow_links: bool) -> None:
+        self.follow_links = follow_links
+        self.roots: list[_Root] = []
         self.found: list[_Found] = []
         self.failures: list[ReadFailure] = []
         self.walked: set[tuple[int, int]] = set()
+        self.temps: dict[Path, list[str]] = {}
 
-    def add_root(self, root: Path, index: int) -> None:
+    def resolve_root(self, root: Path) -> os.stat_result | None:
+        """Stat a root and remember its resolved path; None (and a failure) if it is unusable."""
         try:
             info = root.stat()
         except FileNotFoundError:
@@ -146,20 +237,28 @@ class _Walker:
                 self._fail(root, f"dangling link to {_dangling_target(root)}")
             else:
                 self._fail(root, "archive path not found")
-            return
+            return None
         except OSError as exc:
             self._fail(root, _os_problem(exc))
-            return
+            return None
+        self.roots.append(_Root(os.path.realpath(root), stat.S_ISDIR(info.st_mode)))
+        return info
+
+    def add_root(self, root: Path, index: int, info: os.stat_result) -> None:
+        real = os.path.realpath(root)
         if stat.S_ISDIR(info.st_mode):
             if (info.st_dev, info.st_ino) not in self.walked:  # the same folder given twice
-                self._walk(root, PurePosixPath(), index, (), (info.st_dev, info.st_ino))
+                self._walk(root, PurePosixPath(), index, (), (info.st_dev, info.st_ino), real)
         elif _is_source_name(root.name):
-            self.found.append(_Found(root, root.name, index, (info.st_dev, info.st_ino)))
+            self.found.append(_Found(root, root.name, index, (info.st_dev, info.st_ino), real))
         else:
             self._fail(root, f"not a source file (expected {', '.join(SOURCE_SUFFIXES)})")
 
     def _fail(self, path: Path, problem: str) -> None:
         self.failures.append(ReadFailure(path, problem))
+
+    def _inside(self, real: str) -> bool:
+        return _holder(self.roots, real) is not None
 
     def _walk(
         self,
@@ -168,21 +267,25 @@ class _Walker:
         index: int,
         chain: tuple[tuple[int, int], ...],
         identity: tuple[int, int],
+        real_top: str,
     ) -> None:
         """Walk `top` and its real subfolders; then follow its folder links in sorted order."""
         links: list[tuple[Path, PurePosixPath, tuple[tuple[int, int], ...]]] = []
-        stack = [(top, rel, (*chain, identity))]
+        stack = [(top, rel, (*chain, identity), real_top)]
         self.walked.add(identity)
         while stack:
-            folder, folder_rel, folder_chain = stack.pop()
+            folder, folder_rel, folder_chain, real_folder = stack.pop()
             try:
                 entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
             except OSError as exc:
                 self._fail(folder, f"cannot list folder: {_os_problem(exc)}")
                 continue
             subfolders = []
+            names = [entry.name for entry in entries]
             for entry in entries:
                 if entry.name.startswith("."):
+                    if is_own_temp(entry.name, names) and self._inside(real_folder):
+                        self.temps.setdefault(folder, []).append(entry.name)
                     continue
                 path, entry_rel = Path(entry.path), folder_rel / entry.name
                 try:
@@ -193,14 +296,19 @@ class _Walker:
                         self._fail(path, _link_problem(path, exc))
                     continue
                 ident = (info.st_dev, info.st_ino)
+                is_link = entry.is_symlink()
+                real = os.path.realpath(path) if is_link else os.path.join(real_folder, entry.name)
                 if stat.S_ISDIR(info.st_mode):
-                    if entry.is_symlink():
+                    if is_link:
                         links.append((path, entry_rel, folder_chain))
                     elif ident not in self.walked:
                         self.walked.add(ident)
-                        subfolders.append((path, entry_rel, (*folder_chain, ident)))
+                        subfolders.append((path, entry_rel, (*folder_chain, ident), real))
                 elif stat.S_ISREG(info.st_mode) and _is_source_name(entry.name):
-                    self.found.append(_Found(path, entry_rel.as_posix(), index, ident))
+                    if is_link and not self.follow_links and not self._inside(real):
+                        self._fail(path, _outside_problem("link", real))
+                        continue
+                    self.found.append(_Found(path, entry_rel.as_posix(), index, ident, real))
             stack.extend(reversed(subfolders))
         for link, link_rel, link_chain in sorted(links, key=lambda item: item[1]):
             try:
@@ -209,10 +317,13 @@ class _Walker:
                 self._fail(link, _link_problem(link, exc))
                 continue
             ident = (info.st_dev, info.st_ino)
+            real = os.path.realpath(link)
             if ident in link_chain:
-                self._fail(link, f"link loop: leads back to {os.path.realpath(link)}")
+                self._fail(link, f"link loop: leads back to {real}")
+            elif not self.follow_links and not self._inside(real):
+                self._fail(link, _outside_problem("folder link", real))
             elif ident not in self.walked:
-                self._walk(link, link_rel, index, link_chain, ident)
+                self._walk(link, link_rel, index, link_chain, ident, real)
 
 
 def _link_problem(path: Path, exc: OSError) -> str:
@@ -272,38 +383,71 @@ def _real(path: Path) -> str:
     return os.path.realpath(path)
 
 
-def scan_archive(roots: Sequence[Path], known: Mapping[str, str] | None = None) -> ArchiveScan:
+def _unexpected(exc: BaseException) -> str:
+    """One bounded line for an error nobody planned for (a RecursionError, a MemoryError)."""
+    return summary_line(f"unexpected {type(exc).__name__}: {exc}".rstrip(": "))
+
+
+def _is_text_name(path: Path) -> bool:
+    """File names are text to tracker (ids, the database, output); undecodable bytes are not."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def scan_archive(
+    roots: Sequence[Path],
+    known: Mapping[str, str] | None = None,
+    *,
+    follow_links: bool = False,
+    clean_temps: bool = False,
+) -> ArchiveScan:
     """Find and read every source under `roots` (files or folders); failures do not stop it.
 
     `known` (resolved path -> id) keeps the ids of files tracker has seen before.
+
+    A link leading outside every root is a failure unless `follow_links`, and a source read
+    through one is never written to (its `location` is None). With `clean_temps`, tracker's own
+    temp files older than an hour (left by a killed write-back) are removed, with a warning.
     """
-    walker = _Walker()
-    for index, root in enumerate(roots):
-        walker.add_root(Path(root), index)
+    walker = _Walker(follow_links)
+    given = [
+        (index, Path(root), walker.resolve_root(Path(root))) for index, root in enumerate(roots)
+    ]
+    for index, root, info in given:
+        if info is not None:
+            walker.add_root(root, index, info)
     ordered = sorted(walker.found, key=lambda item: (item.rel, item.root_index))
     unique, seen = [], set()
+    failures = list(walker.failures)
     for item in ordered:
-        if item.identity not in seen:
+        if not _is_text_name(item.path):
+            failures.append(ReadFailure(item.path, "file name is not valid UTF-8; rename it"))
+        elif item.identity not in seen:
             seen.add(item.identity)
             unique.append(item)
     assigned, warnings = _assign_ids(unique, known)
-    scan = ArchiveScan(failures=list(walker.failures), warnings=warnings)
+    scan = ArchiveScan(failures=failures, warnings=warnings)
     for item, source_id in assigned:
         try:
-            scan.sources.append(read_source(item.path, source_id))
+            scan.sources.append(_read_found(item, source_id, walker.roots))
         except SourceReadError as exc:
             scan.failures.append(ReadFailure(item.path, exc.problem, source_id))
+        except Exception as exc:  # one bad file never stops the batch, whatever it raises
+            scan.failures.append(ReadFailure(item.path, _unexpected(exc), source_id))
+    if clean_temps:
+        for folder, names in sorted(walker.temps.items()):
+            for removed in remove_stale_temps(folder, names):
+                scan.warnings.append(
+                    f"{removed}: removed a stale temporary file left by an interrupted write-back"
+                )
     scan.failures.sort(key=lambda failure: str(failure.path))
     return scan
 
 
 # -- reading ------------------------------------------------------------------------------------
-
-
-def _read_file_bytes(path: Path, limit: int) -> bytes:
-    """At most `limit` + 1 bytes, so an oversized file is detected without reading it all."""
-    with open(path, "rb") as handle:
-        return handle.read(limit + 1)
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -322,37 +466,135 @@ def _decode(path: Path, data: bytes) -> str:
     return text
 
 
-def read_text(path: Path) -> str:
-    """The whole file as text, or SourceReadError naming why it is not a readable source."""
-    try:
-        size = os.stat(path).st_size
-        if size > MAX_SOURCE_BYTES:
-            raise SourceReadError(path, f"too large ({size} bytes; limit {MAX_SOURCE_BYTES})")
-        data = _read_file_bytes(path, MAX_SOURCE_BYTES)
-    except OSError as exc:
-        problem = _link_problem(path, exc) if path.is_symlink() else _os_problem(exc)
-        raise SourceReadError(path, problem) from exc
+def _read_open(path: Path, fd: int, info: os.stat_result) -> str:
+    if info.st_size > MAX_SOURCE_BYTES:
+        raise SourceReadError(path, f"too large ({info.st_size} bytes; limit {MAX_SOURCE_BYTES})")
+    data = read_fd(fd, MAX_SOURCE_BYTES)
     if len(data) > MAX_SOURCE_BYTES:
         raise SourceReadError(path, f"too large (over the {MAX_SOURCE_BYTES}-byte limit)")
     return _decode(path, data)
 
 
-def read_source(path: Path, source_id: str) -> Source:
-    """Read and parse one source file; raise SourceReadError if it cannot be used."""
+def read_text(path: Path) -> str:
+    """The whole file as text, or SourceReadError naming why it is not a readable source.
+
+    Follows links and writes nothing; for reading only (write-back reads through `Location`).
+    """
     path = Path(path)
-    text = read_text(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with opened(fd):
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise SourceReadError(path, "not a regular file")
+            return _read_open(path, fd, info)
+    except OSError as exc:
+        problem = _link_problem(path, exc) if path.is_symlink() else _os_problem(exc)
+        raise SourceReadError(path, problem) from exc
+
+
+_MOVED_ERRNOS = (errno.ELOOP, errno.ENOTDIR, errno.ENOENT)
+
+
+def _open_beneath(
+    base: str, parts: Sequence[str], file_id: Identity | None, folder_id: Identity | None = None
+) -> tuple[int, int, os.stat_result]:
+    """(folder fd, file fd, fstat) of `base/parts...`, no link followed after `base`.
+
+    FileChanged when a component is now a link, gone, or not what was read (`file_id`,
+    `folder_id`); other OSErrors pass. The caller closes both descriptors.
+    """
+    try:
+        folder = open_folder_beneath(base, parts[:-1])
+    except OSError as exc:
+        if exc.errno in _MOVED_ERRNOS:
+            raise FileChanged("moved, or a folder on its path became a link") from exc
+        raise
+    try:
+        if folder_id is not None and identity(os.fstat(folder)) != folder_id:
+            raise FileChanged("its folder was moved or replaced")
+        try:
+            fd, info = open_regular_file(parts[-1], folder)
+        except OSError as exc:
+            if exc.errno in _MOVED_ERRNOS:
+                raise FileChanged("removed, or it became a link") from exc
+            raise
+        if file_id is not None and identity(info) != file_id:
+            os.close(fd)
+            raise FileChanged("replaced by another file")
+    except BaseException:
+        os.close(folder)
+        raise
+    return folder, fd, info
+
+
+def _read_confined(
+    path: Path, root: _Root, real: str, expected: Identity | None
+) -> tuple[str, Location]:
+    """Read the file at `real` beneath `root` through descriptors, never through a link."""
+    parts = tuple(os.path.relpath(real, root.base).split(os.sep))
+    try:
+        folder, fd, info = _open_beneath(root.base, parts, expected)
+    except FileChanged as exc:
+        raise SourceReadError(path, f"changed during the run ({exc}); not read") from exc
+    except OSError as exc:
+        raise SourceReadError(path, _os_problem(exc)) from exc
+    with opened(folder), opened(fd):
+        folder_id = identity(os.fstat(folder))
+        try:
+            text = _read_open(path, fd, info)
+        except OSError as exc:
+            raise SourceReadError(path, _os_problem(exc)) from exc
+    return text, Location(root.base, parts, identity(info), folder_id)
+
+
+def _read_found(item: _Found, source_id: str, roots: Sequence[_Root]) -> Source:
+    root = _holder(roots, item.real)
+    if root is None:  # reached through a link leading outside (only with follow_links)
+        return _parse(item.path, source_id, read_text(item.path), None)
+    text, location = _read_confined(item.path, root, item.real, item.identity)
+    return _parse(item.path, source_id, text, location)
+
+
+def _parse(path: Path, source_id: str, text: str, location: Location | None) -> Source:
     try:
         doc = parse_document(text)
     except FrontmatterError as exc:
         raise SourceReadError(path, str(exc)) from exc
-    return _build_source(path, source_id, text, doc)
+    return _build_source(path, source_id, text, doc, location)
+
+
+def read_source(path: Path, source_id: str, root: Path | str | None = None) -> Source:
+    """Read and parse one source file; raise SourceReadError if it cannot be used.
+
+    Write-back is allowed (a `location` is recorded) when the file's resolved path lies beneath
+    `root`, the archive root it was found under; without `root`, only when no link at all is on
+    its path, so a file read on its own can never lead a write elsewhere.
+    """
+    path = Path(path)
+    real = os.path.realpath(path)
+    if root is not None:
+        holder = _holder([_Root(os.path.realpath(root), os.path.isdir(root))], real)
+    elif real == os.path.abspath(path):
+        holder = _Root(os.path.dirname(real), True)
+    else:
+        holder = None
+    if holder is None:
+        return _parse(path, source_id, read_text(path), None)
+    try:
+        expected = identity(os.stat(path))
+    except OSError as exc:
+        problem = _link_problem(path, exc) if path.is_symlink() else _os_problem(exc)
+        raise SourceReadError(path, problem) from exc
+    text, location = _read_confined(path, holder, real, expected)
+    return _parse(path, source_id, text, location)
 
 
 # -- schema fields ------------------------------------------------------------------------------
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ]\d{1,2}:\d{2}\S*)?\Z")
 _STRICT_DATE = re.compile(r"\d{4}-\d{2}(?:-\d{2})?\Z")
-_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
+_HEADING = re.compile(r" {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*\Z")
 _TITLE_LIMIT = 200
 
 
@@ -380,8 +622,10 @@ def date_sort_key(date: str) -> str | None:
 
 def _fallback_title(path: Path, body: str) -> str | None:
     """First markdown heading (markdown files), else first non-empty line of the body."""
-    heading = _HEADING.search(body) if path.suffix.lower() != ".txt" else None
-    line = heading[1] if heading else next((ln for ln in body.splitlines() if ln.strip()), None)
+    lines = body.splitlines()  # any line ending: LF, CRLF or a lone CR
+    markdown = path.suffix.lower() != ".txt"
+    heading = next((m for ln in lines if markdown and (m := _HEADING.match(ln))), None)
+    line = heading[1] if heading else next((ln for ln in lines if ln.strip()), None)
     if line is None:
         return None
     line = " ".join(line.split())
@@ -430,7 +674,9 @@ def _problems(frontmatter: dict[str, Any], layout: str, date: str | None) -> lis
     return problems
 
 
-def _build_source(path: Path, source_id: str, text: str, doc: Any) -> Source:
+def _build_source(
+    path: Path, source_id: str, text: str, doc: Any, location: Location | None
+) -> Source:
     fm = doc.frontmatter
     date = _first(fm, "date", "date_published", "date_archived")
     return Source(
@@ -452,6 +698,7 @@ def _build_source(path: Path, source_id: str, text: str, doc: Any) -> Source:
         tags=_tags(fm.get("tags")),
         problems=tuple(_problems(fm, doc.layout, date)),
         abspath=os.path.realpath(path),
+        location=location,
     )
 
 
@@ -462,62 +709,55 @@ def write_back(source: Source, updates: dict[str, Any]) -> None:
     """Set write-back keys in the file's frontmatter, atomically, keeping everything else.
 
     Refuses (SourceWriteError) when the file changed since `source` was read, so an edit made in
-    the meantime is not overwritten. Only WRITE_BACK_KEYS may be updated (ValueError otherwise):
-    they are the keys the content hash leaves out, which is why write-back never makes a source
-    look changed. A link is written through, so the link itself stays.
+    the meantime is not overwritten; when it was read through a link outside the archive roots;
+    and when the file or its folder is no longer the one read (see `Location`). Only
+    WRITE_BACK_KEYS may be updated (ValueError otherwise): they are the keys the content hash
+    leaves out, which is why write-back never makes a source look changed. A link inside the
+    archive is written through (the file it leads to is replaced), so the link itself stays.
     """
     allowed = (*WRITE_BACK_KEYS, TRACKER_KEY)
     stray = sorted(set(updates) - set(allowed))
     if stray:
         raise ValueError(f"write_back may only set {', '.join(allowed)}; got {stray}")
-    path = source.path
+    path, where = source.path, source.location
+    if where is None:
+        raise SourceWriteError(path, "read through a link outside the archive roots; not written")
     try:
-        current = read_text(path)
-    except SourceReadError as exc:
-        raise SourceWriteError(path, f"cannot re-read before writing: {exc.problem}") from exc
-    if current != source.text:
-        raise SourceWriteError(path, "changed on disk since it was read; not written")
-    try:
-        doc = parse_document(current)
-        new_text = render_with_updates(current, doc, updates)
-        if content_hash(parse_document(new_text)) != content_hash(doc):
-            raise FrontmatterError("the rendering would change the content hash")
-    except FrontmatterError as exc:
-        raise SourceWriteError(path, f"cannot write frontmatter: {exc}") from exc
-    if new_text == current:
-        return
-    try:
-        _replace_atomically(Path(os.path.realpath(path)), new_text.encode("utf-8"))
+        folder, fd, info = _open_beneath(where.base, where.parts, where.file, where.folder)
+    except FileChanged as exc:
+        raise SourceWriteError(
+            path, f"changed on disk since it was read ({exc}); not written"
+        ) from exc
     except OSError as exc:
-        raise SourceWriteError(path, f"cannot write: {_os_problem(exc)}") from exc
-
-
-def _replace_atomically(target: Path, data: bytes) -> None:
-    """Temp file beside the target, fsync, rename over it; keep mode (and owner if allowed).
-
-    The temp name starts with a dot and ends in .tmp, so a leftover after a crash is never
-    mistaken for a source by the scan.
-    """
-    info = os.stat(target)
-    handle, temp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
-            temp.flush()
-            os.fchmod(temp.fileno(), stat.S_IMODE(info.st_mode))
-            with contextlib.suppress(OSError):
-                os.fchown(temp.fileno(), info.st_uid, info.st_gid)
-            os.fsync(temp.fileno())
-        os.replace(temp_name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
-    with contextlib.suppress(OSError):
-        folder = os.open(target.parent, os.O_RDONLY)
+        raise SourceWriteError(path, f"cannot open to write: {_os_problem(exc)}") from exc
+    with opened(folder):
+        with opened(fd):
+            try:
+                current = _read_open(path, fd, info)
+            except (OSError, SourceReadError) as exc:
+                problem = exc.problem if isinstance(exc, SourceReadError) else _os_problem(exc)
+                raise SourceWriteError(path, f"cannot re-read before writing: {problem}") from exc
+        if current != source.text:
+            raise SourceWriteError(path, "changed on disk since it was read; not written")
         try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+            doc = parse_document(current)
+            new_text = render_with_updates(current, doc, updates)
+            if content_hash(parse_document(new_text)) != content_hash(doc):
+                raise FrontmatterError("the rendering would change the content hash")
+        except FrontmatterError as exc:
+            raise SourceWriteError(path, f"cannot write frontmatter: {exc}") from exc
+        if new_text == current:
+            return
+        try:
+            replace_in_folder(
+                folder,
+                where.parts[-1],
+                new_text.encode("utf-8"),
+                mode=stat.S_IMODE(info.st_mode),
+                owner=(info.st_uid, info.st_gid),
+                expect=where.file,
+            )
+        except FileChanged as exc:
+            raise SourceWriteError(path, f"{exc}; not written") from exc
+        except OSError as exc:
+            raise SourceWriteError(path, f"cannot write: {_os_problem(exc)}") from exc

@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from agent.text.bounded_yaml import load_bounded_yaml
 from beliefs.register import (
     LEVELS,
     Belief,
@@ -58,7 +59,7 @@ def _priors(path: Path) -> dict[str, Any]:
     if not side.is_file():
         return {}
     try:
-        data = yaml.safe_load(side.read_text(encoding="utf-8")) or {}
+        data = load_bounded_yaml(side.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise register_error(str(side), f"cannot read priors: {exc}") from exc
     if not isinstance(data, dict):
@@ -208,7 +209,7 @@ def parse_any_register(text: str, path: Path) -> Register:
     if path.suffix.lower() in (".md", ".markdown"):
         return register_from_belief_file(path, text)
     try:
-        data = yaml.safe_load(text)
+        data = load_bounded_yaml(text)
     except yaml.YAMLError:
         data = None  # parse_register reports the YAML problem with its line
     if is_collective(data):

@@ -23,6 +23,8 @@ from typing import Any, ClassVar, Literal
 
 import yaml
 
+from agent.text.bounded_yaml import FRONTMATTER_LIMITS, BoundedSafeLoader, YamlLimitError
+
 # fmt: off
 WRITE_BACK_KEYS: tuple[str, ...] = (
     "status", "processed_by", "processed_date", "claims_extracted", "extraction_model",
@@ -50,25 +52,18 @@ class FrontmatterError(ValueError):
     """The frontmatter cannot be read; the message says what is wrong, on one line."""
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without the timestamp resolver (dates stay strings) and without aliases.
+class _Loader(BoundedSafeLoader):
+    """The bounded loader (no aliases, limited depth and size) without the timestamp resolver.
 
-    Aliases are refused because a few lines of `&a [*a, *a, ...]` expand exponentially when the
-    data is hashed or rendered; real frontmatter has no use for them.
+    Dates stay strings. Aliases are refused because a few lines of `&a [*a, *a, ...]` expand
+    exponentially when the data is hashed or rendered; real frontmatter has no use for them.
     """
 
+    limits = FRONTMATTER_LIMITS
     yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
         first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in frontmatter", mark
-            )
-        return super().compose_node(parent, index)
 
 
 @dataclass(frozen=True)
@@ -83,8 +78,10 @@ class ParsedDocument:
     layout: Layout
 
 
-_OPEN = re.compile(r"---[ \t]*(\r?\n)")
-_CLOSE = re.compile(r"^---[ \t]*(?:\r?\n|\r?\Z)", re.MULTILINE)
+# Lines end in LF, CRLF or a lone CR (old Mac files; YAML reads all three as line breaks).
+_OPEN = re.compile(r"---[ \t]*(\r\n|\r|\n)")
+_CLOSE = re.compile(r"(?:(?<=\n)|(?<=\r))---[ \t]*(?:\r\n|\r|\n|\Z)")
+_BREAK = re.compile(r"\r\n|\r|\n")
 _BOM = "\ufeff"
 
 
@@ -96,7 +93,8 @@ def load_yaml(text: str, line_offset: int = 0) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1 + line_offset}" if mark is not None else ""
         what = ", ".join(part for part in (exc.context, exc.problem) if part) or "invalid"
-        raise FrontmatterError(f"bad YAML{where}: {what}") from exc
+        kind = "frontmatter refused" if isinstance(exc, YamlLimitError) else "bad YAML"
+        raise FrontmatterError(f"{kind}{where}: {what}") from exc
     except yaml.YAMLError as exc:
         raise FrontmatterError(f"bad YAML: {' '.join(str(exc).split())}") from exc
 
@@ -214,9 +212,9 @@ def _parse_flattened(rest: str) -> ParsedDocument | None:
     Returns None when the line is prose that merely starts with `--- `: its first word is not
     a known key and it does not scan as frontmatter.
     """
-    line_end = rest.find("\n")
-    line_end = len(rest) if line_end < 0 else line_end
-    scan_end = line_end - 1 if rest[line_end - 1 : line_end] == "\r" else line_end
+    first_break = _BREAK.search(rest)
+    scan_end = first_break.start() if first_break else len(rest)
+    after_line = first_break.end() if first_break else len(rest)
     line = rest[:scan_end]
     pos = 4
     while line[pos : pos + 1] == " ":
@@ -241,7 +239,7 @@ def _parse_flattened(rest: str) -> ParsedDocument | None:
             frontmatter[key] = load_yaml(raw) if raw else None
         except FrontmatterError as exc:
             raise FrontmatterError(f"flattened frontmatter: bad value for {key!r} ({exc})") from exc
-    body = rest[close_end + 1 :] if close_end < len(line) else rest[line_end + 1 :]
+    body = rest[close_end + 1 :] if close_end < len(line) else rest[after_line:]
     return ParsedDocument(_as_mapping(frontmatter), body, "flattened")
 
 
@@ -436,8 +434,25 @@ def flow(value: Any) -> str:
 
 
 def _newline_of(text: str) -> str:
-    first = text.find("\n")
-    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
+    """The file's own line ending: the most common of LF, CRLF and CR (the first seen on a tie)."""
+    counts: dict[str, int] = {}
+    for match in _BREAK.finditer(text):
+        counts[match.group()] = counts.get(match.group(), 0) + 1
+    return max(counts, key=lambda ending: counts[ending]) if counts else "\n"
+
+
+def _line_start(text: str, index: int) -> int:
+    """Where the line holding `index` begins, whatever the line endings."""
+    return max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
+
+
+def _without_break(text: str, end: int) -> int:
+    """`end` moved back over the line ending just before it, if there is one."""
+    if text[end - 1 : end] == "\n":
+        end -= 1
+    if text[end - 1 : end] == "\r":
+        end -= 1
+    return end
 
 
 def render_document(
@@ -478,15 +493,15 @@ def _top_level_spans(yaml_text: str) -> list[tuple[str, int, int]] | None:
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode):
             return None
-        start = yaml_text.rfind("\n", 0, key_node.start_mark.index) + 1
+        start = _line_start(yaml_text, key_node.start_mark.index)
         end_mark = value_node.end_mark
         if end_mark.column == 0:
             end = end_mark.index
         else:
-            newline = yaml_text.find("\n", end_mark.index)
-            end = len(yaml_text) if newline < 0 else newline + 1
+            line_break = _BREAK.search(yaml_text, end_mark.index)
+            end = len(yaml_text) if line_break is None else line_break.end()
         while end > start:
-            line_start = yaml_text.rfind("\n", start, end - 1) + 1
+            line_start = _line_start(yaml_text, _without_break(yaml_text, end))
             if line_start <= start:
                 break
             line = yaml_text[line_start:end]
@@ -505,7 +520,7 @@ def _edit_block(text: str, updates: dict[str, Any]) -> str | None:
     closing = _CLOSE.search(rest, opening.end()) if opening else None
     if opening is None or closing is None:
         return None
-    newline = opening.group(1)
+    newline = _newline_of(rest[: closing.end()])
     yaml_text = rest[opening.end() : closing.start()]
     try:
         spans = _top_level_spans(yaml_text)

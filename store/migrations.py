@@ -380,6 +380,18 @@ def m006_source_versions(db: Database) -> None:
 
 
 @migrations()
+def m008_source_roots(db: Database) -> None:
+    """`sources.root`: the resolved archive root a source was found under, or NULL.
+
+    Write-back is confined to the archive roots given on the command line. `revalidate --apply`
+    writes back without a command line of roots, so it confines each file to the root recorded
+    here; a NULL root (a row from before, or a file read through a link outside the roots) allows
+    a write only where no link is on the file's path at all.
+    """
+    db.execute("ALTER TABLE sources ADD COLUMN root TEXT")
+
+
+@migrations()
 def m010_known_claims(db: Database) -> None:
     """Claim notes the knowledge base already holds (`process --claims DIR`, or a collective's
     `claims:`): a proposed claim that restates one is further evidence for that note, not a new

@@ -32,6 +32,7 @@ def source_row(source: Source, **fields: Any) -> dict[str, Any]:
         "date_sort": source.date_sort,
         "format": source.format,
         "frontmatter": json.dumps(source.frontmatter, default=str),
+        "root": source.location.base if source.location is not None else None,
         **fields,
     }
 
@@ -155,12 +156,15 @@ def source_location(db: Database, source_id: str) -> tuple[str, str] | None:
     return (row[0], row[1]) if row else None
 
 
-def finished_sources(db: Database, source_id: str | None = None) -> list[tuple[str, str, str]]:
-    """(id, path, sha256) of processed and null-result sources, by id; optionally just one."""
+def finished_sources(
+    db: Database, source_id: str | None = None
+) -> list[tuple[str, str, str, str | None]]:
+    """(id, path, sha256, root) of processed and null-result sources, by id; optionally one."""
     marks = ", ".join("?" for _ in DONE_STATUSES)
-    sql = f"SELECT id, path, sha256 FROM sources WHERE status IN ({marks})"
+    sql = f"SELECT id, path, sha256, root FROM sources WHERE status IN ({marks})"
     params: list[str] = list(DONE_STATUSES)
     if source_id:
         sql += " AND id = ?"
         params.append(source_id)
-    return [(r[0], r[1], r[2]) for r in db.execute(sql + " ORDER BY id", params).fetchall()]
+    rows = db.execute(sql + " ORDER BY id", params).fetchall()
+    return [(r[0], r[1], r[2], r[3]) for r in rows]

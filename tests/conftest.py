@@ -40,6 +40,16 @@ def workspace_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def empty_workspace(workspace_env: Path) -> Path:
+    """A workspace that exists but holds nothing yet (read commands refuse a missing one)."""
+    from agent.config import resolve_settings
+    from agent.workspace import open_workspace
+
+    open_workspace(resolve_settings()).db.close()
+    return workspace_env
+
+
+@pytest.fixture
 def fake_embedder(monkeypatch: pytest.MonkeyPatch) -> HashingEmbedder:
     """Replace MiniLM with the hashing embedder wherever the pipeline would load it."""
     import store.embedder

@@ -157,7 +157,9 @@ def test_write_back_keeps_mode_and_links(tmp_path: Path) -> None:
     real.chmod(0o640)
     link = tmp_path / "link.md"
     link.symlink_to(real)
-    write_back(read_source(link, "link"), {"status": "processed"})
+    with pytest.raises(SourceWriteError, match="link"):  # no root given: a link is never followed
+        write_back(read_source(link, "link"), {"status": "processed"})
+    write_back(read_source(link, "link", root=tmp_path), {"status": "processed"})
     assert link.is_symlink()
     assert stat.S_IMODE(real.stat().st_mode) == 0o640
     assert read_source(real, "good-1").status == "processed"
@@ -186,9 +188,9 @@ def test_write_back_only_sets_write_back_keys(tmp_path: Path) -> None:
         st.one_of(st.text(max_size=20), st.lists(st.text(max_size=10), max_size=3)),
         max_size=6,
     ),
-    body=st.text(st.characters(blacklist_characters="\x00"), min_size=1, max_size=60).filter(
-        str.strip
-    ),
+    body=st.text(
+        st.characters(blacklist_characters="\x00", codec="utf-8"), min_size=1, max_size=60
+    ).filter(str.strip),
     updates=st.fixed_dictionaries(
         {},
         optional={
@@ -281,14 +283,14 @@ def test_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     bad.write_text(GOOD.format(n=3))
     bad.chmod(0)
     if os.geteuid() == 0:  # root reads anything: make the open fail as it would for a user
-        real = archive._read_file_bytes
+        real = archive.open_regular_file
 
-        def denied(path: Path, limit: int) -> bytes:
-            if Path(path) == bad:
-                raise PermissionError(13, "Permission denied", str(path))
-            return real(path, limit)
+        def denied(name: str, dir_fd: int | None = None):
+            if name == bad.name:
+                raise PermissionError(13, "Permission denied", name)
+            return real(name, dir_fd)
 
-        monkeypatch.setattr(archive, "_read_file_bytes", denied)
+        monkeypatch.setattr(archive, "open_regular_file", denied)
     scan = scan_archive([tmp_path])
     assert scan.failures == [ReadFailure(bad, "permission denied")]
     assert sorted(s.path for s in scan.sources) == good
@@ -335,11 +337,27 @@ def test_walk_skips_hidden_and_foreign_files_and_reads_linked_files_once(tmp_pat
     (outside / "good-1.md").rename(outside / "out.md")
     (tmp_path / "far").symlink_to(outside, target_is_directory=True)
     scan = scan_archive([tmp_path, tmp_path / "real" / "good-2.md"])
-    assert scan.failures == []
+    # far/ leads outside the roots: reported and skipped
+    assert [(f.path, "outside the archive roots" in f.error) for f in scan.failures] == [
+        (tmp_path / "far", True)
+    ]
     rel = sorted(s.path.relative_to(tmp_path).as_posix() for s in scan.sources)
     # real/ is read by its own path, not through alias/; again.md (a link to real/good-1.md)
-    # comes first in path order, so it is the one read; far/ leads outside and is followed
-    assert rel == ["UPPER.MD", "again.md", "far/good-2.md", "far/out.md", "real/good-2.md"]
+    # comes first in path order, so it is the one read
+    assert rel == ["UPPER.MD", "again.md", "real/good-2.md"]
+    assert all(s.location is not None for s in scan.sources)
+    followed = scan_archive([tmp_path], follow_links=True)
+    assert followed.failures == []
+    by_rel = {s.path.relative_to(tmp_path).as_posix(): s for s in followed.sources}
+    assert sorted(by_rel) == [
+        "UPPER.MD",
+        "again.md",
+        "far/good-2.md",
+        "far/out.md",
+        "real/good-2.md",
+    ]
+    # read through the outside link, never to be written
+    assert by_rel["far/out.md"].location is None and by_rel["again.md"].location is not None
 
 
 def test_a_link_loop_is_reported_once(tmp_path: Path) -> None:

@@ -94,7 +94,7 @@ def test_process_human_output_and_failure_exit(fake_embedder, sample_archive: Pa
     assert "5 sources seen: 4 processed" in result.stdout
 
 
-def test_bad_register_is_exit_2(tmp_path: Path) -> None:
+def test_bad_register_is_exit_2(tmp_path: Path, empty_workspace: Path) -> None:
     register = tmp_path / "beliefs.yaml"
     register.write_text(
         "agent: x\nbeliefs:\n  - id: B1\n    statement: s\n    prior: 1.5\n"
@@ -106,9 +106,11 @@ def test_bad_register_is_exit_2(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_unknown_belief_and_reason_are_usage_errors() -> None:
-    assert invoke("history", "B42").exit_code == 2
-    assert invoke("audit", "--reason", "NOPE").exit_code == 2
+def test_unknown_belief_and_reason_are_usage_errors(empty_workspace: Path) -> None:
+    history = invoke("history", "B42")
+    assert history.exit_code == 2 and "B42" in history.stderr
+    audit = invoke("audit", "--reason", "NOPE")
+    assert audit.exit_code == 2 and "NOPE" in audit.stderr
 
 
 def test_unknown_model_is_config_error(sample_archive: Path) -> None:
@@ -116,7 +118,7 @@ def test_unknown_model_is_config_error(sample_archive: Path) -> None:
     assert result.exit_code == 2 and "mystery" in result.stderr
 
 
-def test_read_commands_do_not_import_heavy_modules(workspace_env: Path) -> None:
+def test_read_commands_do_not_import_heavy_modules(empty_workspace: Path) -> None:
     code = (
         "import sys\n"
         "from typer.testing import CliRunner\n"
@@ -132,5 +134,5 @@ def test_read_commands_do_not_import_heavy_modules(workspace_env: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["beliefs", "claims", "audit"])
-def test_json_output_is_only_json(command: str) -> None:
+def test_json_output_is_only_json(command: str, empty_workspace: Path) -> None:
     json.loads(invoke(command, "--json").stdout)

@@ -17,6 +17,8 @@ from agent.cli.common import (
     HomeOpt,
     JsonOpt,
     app,
+    echo_line,
+    echo_text,
     error_boundary,
     print_json,
     settings_for,
@@ -62,22 +64,22 @@ def ask(
     if json_out:
         print_json(answer.as_json())
         return
-    typer.echo(textwrap.fill(answer.answer, width=100))
+    echo_text(textwrap.fill(answer.answer, width=100))
     for note in answer.notes:
-        typer.echo(f"note: {note}")
+        echo_line(f"note: {note}")
     if answer.citations:
-        typer.echo("")
+        echo_line("")
     for c in answer.citations:
         date = f", {c.date}" if c.date else ""
-        typer.echo(f"[{c.n}] {c.source}: {c.title or ''}{date}")
-        typer.echo(textwrap.fill(f'"{c.quote}"', width=100, initial_indent="    ",
+        echo_line(f"[{c.n}] {c.source}: {c.title or ''}{date}")
+        echo_text(textwrap.fill(f'"{c.quote}"', width=100, initial_indent="    ",
                                  subsequent_indent="    "))  # fmt: skip
     if answer.beliefs:
-        typer.echo("")
+        echo_line("")
     for b in answer.beliefs:
         lo, hi = b["interval"]
-        typer.echo(f"{b['id']} credence {b['credence']:.3f} ({lo:.2f}-{hi:.2f}): {b['statement']}")
+        echo_line(f"{b['id']} credence {b['credence']:.3f} ({lo:.2f}-{hi:.2f}): {b['statement']}")
     if answer.dropped_citations:
-        typer.echo(
+        echo_line(
             f"({answer.dropped_citations} citations dropped: quote not found in the cited source)"
         )

@@ -20,11 +20,14 @@ from agent.cli.common import (
     JsonOpt,
     LlmOpt,
     app,
+    echo_line,
+    echo_text,
     error_boundary,
     fail,
     open_ws,
     print_json,
 )
+from agent.text.clean import printable, spreadsheet_safe
 
 SinceOpt = Annotated[
     str | None,
@@ -81,25 +84,25 @@ def history(
         print_json(rows)
         return
     if not rows:
-        typer.echo(f"no evidence events for {belief} yet")
+        echo_line(f"no evidence events for {belief} yet")
     else:
-        typer.echo(f"{'source date':<11} {'recorded (UTC)':<16}  event")
+        echo_line(f"{'source date':<11} {'recorded (UTC)':<16}  event")
     for r in rows:
         when = f"{r['source_date'] or 'undated':<11} {r['at'][:16].replace('T', ' '):<16}"
         if r["kind"] == "level_change":
-            typer.echo(
+            echo_line(
                 f"{when}  LEVEL       {r['credence_before']:.3f} -> "
                 f"{r['credence_after']:.3f}  [{r['source']}] {r['note']}"
             )
             continue
         flag = " (superseded)" if r["superseded"] else ""
-        typer.echo(
+        echo_line(
             f"{when}  {r['stance']:<11} w={r['weight']:.3f} "
             f"{r['credence_before']:.3f} -> {r['credence_after']:.3f}  [{r['source']}] "
             f"{r['claim']}{flag}"
         )
         if r["note"]:
-            typer.echo(f"    note: {r['note']}")
+            echo_line(f"    note: {r['note']}")
 
 
 def _print_influence(result: dict[str, Any], json_out: bool) -> None:
@@ -107,13 +110,13 @@ def _print_influence(result: dict[str, Any], json_out: bool) -> None:
     if json_out:
         print_json(result["sources"])
         return
-    typer.echo(f"{result['belief']}: credence {result['credence']:.3f} (prior {result['prior']:g})")
+    echo_line(f"{result['belief']}: credence {result['credence']:.3f} (prior {result['prior']:g})")
     if not result["sources"]:
-        typer.echo(f"no live evidence for {result['belief']} yet: the prior stands")
+        echo_line(f"no live evidence for {result['belief']} yet: the prior stands")
         return
-    typer.echo(f"  {'shift':>8} {'without':>8} {'events':>6}  {'date':<10}  source")
+    echo_line(f"  {'shift':>8} {'without':>8} {'events':>6}  {'date':<10}  source")
     for r in result["sources"]:
-        typer.echo(
+        echo_line(
             f"  {r['shift']:>+8.4f} {r['credence_without']:>8.4f} {r['events']:>6}  "
             f"{r['date'] or '-':<10}  {r['source']}  {r['title'] or ''}"
         )
@@ -165,7 +168,7 @@ def audit(
         if json_out:
             print_json(result)
         else:
-            typer.echo("\n".join(summary_lines(result)))
+            echo_text("\n".join(summary_lines(result)))
         return
     rows = audit_rows(ws.db, reason=reason, source=source, since=since, model=model)
     if json_out:
@@ -176,26 +179,26 @@ def audit(
         writer = csv.writer(buffer)
         writer.writerow(["at", "source", "claim", "codes", "messages", "model", "duplicate_of"])
         for r in rows:
-            writer.writerow(
-                [
-                    r["at"],
-                    r["source"],
-                    r["claim"] or "",
-                    ";".join(x["code"] for x in r["reasons"]),
-                    " | ".join(x["message"] for x in r["reasons"]),
-                    r["model"],
-                    r["duplicate_of"] or "",
-                ]
-            )
+            cells = [
+                r["at"],
+                r["source"],
+                r["claim"] or "",
+                ";".join(x["code"] for x in r["reasons"]),
+                " | ".join(x["message"] for x in r["reasons"]),
+                r["model"],
+                r["duplicate_of"] or "",
+            ]
+            # No cell a spreadsheet would run as a formula, no raw terminal controls.
+            writer.writerow([spreadsheet_safe(printable(cell)) for cell in cells])
         typer.echo(buffer.getvalue(), nl=False)
         return
     if not rows:
-        typer.echo("no rejections")
+        echo_line("no rejections")
     for r in rows:
         codes = ",".join(x["code"] for x in r["reasons"])
-        typer.echo(f"{r['at'][:19]} [{r['source']}] {codes}: {r['claim'] or '(no title)'}")
+        echo_line(f"{r['at'][:19]} [{r['source']}] {codes}: {r['claim'] or '(no title)'}")
         for x in r["reasons"]:
-            typer.echo(f"    {x['code']}: {x['message']}")
+            echo_line(f"    {x['code']}: {x['message']}")
 
 
 @app.command()
@@ -247,7 +250,7 @@ def digest(
     if json_out:
         print_json(result)
     else:
-        typer.echo(digest_markdown(result), nl=False)
+        echo_text(digest_markdown(result), nl=False)
 
 
 @app.command()
@@ -289,4 +292,4 @@ def plot(
             }
         )
     else:
-        typer.echo(f"wrote {output}")
+        echo_line(f"wrote {output}")

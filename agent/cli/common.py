@@ -18,6 +18,8 @@ import typer
 from agent import __version__
 from agent.config import Settings, debug_enabled, resolve_settings
 from agent.errors import TrackerError
+from agent.llm.secrets import redact
+from agent.text.clean import one_line, printable, valid_unicode
 
 if TYPE_CHECKING:
     from agent.workspace import Workspace
@@ -78,8 +80,23 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document f
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def echo_line(text: str, err: bool = False) -> None:
+    """Print one line holding text from sources or models: controls and newlines shown escaped.
+
+    A title with `ESC[2J` must not clear the terminal, and a file name with a newline must not
+    forge a line of output; every command prints such text through here or `echo_text`.
+    """
+    typer.echo(one_line(text), err=err)
+
+
+def echo_text(text: str, nl: bool = True) -> None:
+    """Print text of several lines (markdown, wrapped prose): controls escaped, newlines kept."""
+    typer.echo(printable(text), nl=nl)
+
+
 def fail(message: str, code: int) -> None:
-    typer.echo(f"tracker: error: {message}", err=True)
+    """One error line on stderr (controls escaped, anything shaped like a key redacted), exit."""
+    echo_line(f"tracker: error: {redact(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -114,7 +131,9 @@ def settings_for(home: str | None, beliefs: str | None, llm: str | None) -> Sett
 
 
 def print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    """One JSON document; JSON escapes every control character, and no lone surrogate (from a
+    file name that is not UTF-8) can make stdout fail."""
+    typer.echo(valid_unicode(json.dumps(data, indent=2, ensure_ascii=False)))
 
 
 def _version_callback(value: bool) -> None:
@@ -136,6 +155,7 @@ def _root(
 
 
 def open_ws(home: str | None, beliefs: str | None) -> Workspace:
-    from agent.workspace import open_workspace
+    """The existing workspace of a read command; a missing one is exit 2 and creates nothing."""
+    from agent.workspace import open_existing_workspace
 
-    return open_workspace(settings_for(home, beliefs, None))
+    return open_existing_workspace(settings_for(home, beliefs, None))

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import typer
-
 from agent.cli.common import (
     BeliefsOpt,
     HomeOpt,
     JsonOpt,
     LlmOpt,
     app,
+    echo_line,
     error_boundary,
     print_json,
     settings_for,
 )
 from agent.config import Settings
 from agent.errors import ConfigError
+
+_URLS = ("chroma_url", "openai_base_url", "anthropic_base_url", "ollama_host")
 
 
 @app.command()
@@ -30,6 +31,7 @@ def config(
     means. Keys are shown as set or unset, never their values."""
     from agent.config import VARIABLES
     from agent.llm.policy import call_policy
+    from agent.llm.secrets import redact
 
     settings = settings_for(home, beliefs, llm)
     policy = call_policy(settings)
@@ -47,6 +49,8 @@ def config(
     rows: dict[str, dict[str, object]] = {}
     for variable in VARIABLES:
         value = computed.get(variable.field, getattr(settings, variable.field))
+        if variable.field in _URLS and value:  # a password in a URL's userinfo: [redacted]
+            value = redact(str(value), settings.secret_values)
         if variable.secret:
             value = "set" if value else "unset"  # whether a key is there, never the key
         rows[names.get(variable.field, variable.field)] = {
@@ -60,8 +64,8 @@ def config(
         return
     width = max(len(key) for key in rows)
     for key, row in rows.items():
-        typer.echo(f"{key:<{width}}  {row['value']}  ({row['from']}, {row['env']})")
-        typer.echo(f"{'':<{width}}  {row['description']}")
+        echo_line(f"{key:<{width}}  {row['value']}  ({row['from']}, {row['env']})")
+        echo_line(f"{'':<{width}}  {row['description']}")
 
 
 def _source_cap(settings: Settings) -> object:

@@ -15,6 +15,8 @@ from agent.cli.common import (
     JsonOpt,
     LlmOpt,
     app,
+    echo_line,
+    echo_text,
     error_boundary,
     fail,
     open_ws,
@@ -73,9 +75,9 @@ def beliefs_command(
         if json_out:
             print_json({"rule": text, **({"belief": report} if report else {})})
             return
-        typer.echo(text)
+        echo_text(text)
         if report is not None:
-            typer.echo("\n".join(event_weight_lines(report)))
+            echo_text("\n".join(event_weight_lines(report)))
         return
     rows = belief_rows(ws.db, ws.register, ws.rule)
     if agent is not None:
@@ -106,7 +108,7 @@ def beliefs_command(
     for r in rows:
         lo, hi = r["interval"]
         flag = " *" if r["level_by_credence"] != r["register_level"] else ""
-        typer.echo(
+        echo_line(
             f"{r['id']:<4} {r['credence']:>8.3f} {lo:.2f}-{hi:.2f}    "
             f"{r['level_by_credence'] + flag:<11} {r['register_level']:<11} {r['prior']:>5.2f}  "
             f"{r['evidence']:>6} {r['disconfirming']:>7}  {r['statement']}"
@@ -140,10 +142,10 @@ def claims(
         )
         return
     if not rows:
-        typer.echo("no accepted claims")
+        echo_line("no accepted claims")
     for r in rows:
         stances = ", ".join(f"{b['id']} {b['stance']}" for b in r["beliefs"]) or "no belief"
-        typer.echo(f"{r['id']} [{r['source']}] ({r['confidence']}; {stances}) {r['title']}")
+        echo_line(f"{r['id']} [{r['source']}] ({r['confidence']}; {stances}) {r['title']}")
 
 
 @app.command()
@@ -174,10 +176,10 @@ def replay(
         )
     else:
         for belief_id, value in values.items():
-            typer.echo(f"{belief_id:<4} {value:.6f}")
+            echo_line(f"{belief_id:<4} {value:.6f}")
         for d in diffs:
-            typer.echo(f"DIFFERS {d.belief}: stored {d.stored} but the ledger gives {d.replayed}")
+            echo_line(f"DIFFERS {d.belief}: stored {d.stored} but the ledger gives {d.replayed}")
         if check and not diffs:
-            typer.echo("replay check passed: stored credences match the ledger")
+            echo_line("replay check passed: stored credences match the ledger")
     if check and diffs:
         raise typer.Exit(1)

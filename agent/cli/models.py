@@ -16,6 +16,7 @@ from agent.cli.common import (
     JsonOpt,
     LlmOpt,
     app,
+    echo_line,
     error_boundary,
     open_ws,
     print_json,
@@ -43,4 +44,4 @@ def export_replies_command(
     if json_out:
         print_json({"file": str(file), "replies": count})
     else:
-        typer.echo(f"wrote {count} recorded replies to {file}; replay with --llm replay:{file}")
+        echo_line(f"wrote {count} recorded replies to {file}; replay with --llm replay:{file}")

@@ -17,6 +17,7 @@ from agent.cli.common import (
     HomeOpt,
     JsonOpt,
     app,
+    echo_line,
     error_boundary,
     fail,
     print_json,
@@ -43,6 +44,14 @@ def process(
             help="Write tracker's values into the lifecycle keys (status, processed_by, ...) "
             "even where a curator set them; by default a curator's value stays and tracker's "
             "record goes under `tracker:`.",
+        ),
+    ] = False,
+    follow_links: Annotated[
+        bool,
+        typer.Option(
+            "--follow-links",
+            help="Also read files that links lead to outside the archive folders given (by "
+            "default such links are reported and skipped). Those files are never written to.",
         ),
     ] = False,
     jobs: Annotated[
@@ -105,16 +114,17 @@ def process(
         jobs=jobs,
         take_over=take_over,
         claims=claims or [],
+        follow_links=follow_links,
     )
     report = run_process(settings, options, progress=None if quiet else ProgressReporter())
     for warning in report.warnings:
-        typer.echo(f"tracker: warning: {warning}", err=True)
+        echo_line(f"tracker: warning: {warning}", err=True)
     for failure in report.failed:
-        typer.echo(f"tracker: failed: {failure['path']}: {failure['error']}", err=True)
+        echo_line(f"tracker: failed: {failure['path']}: {failure['error']}", err=True)
     if json_out:
         print_json(report.as_json())
     else:
-        typer.echo(
+        echo_line(
             f"{report.sources_seen} sources seen: {report.processed} processed, "
             f"{report.skipped} skipped ({len(report.duplicates)} duplicates), "
             f"{len(report.failed)} failed"
@@ -131,10 +141,10 @@ def process(
                 "(tracker's record is under `tracker:`)"
             )
         codes = ", ".join(f"{c} {n}" for c, n in sorted(report.rejected_by_code.items()))
-        typer.echo(
+        echo_line(
             f"claims: {report.claims_proposed} proposed, {report.claims_accepted} accepted, "
             f"{report.claims_rejected} rejected" + (f" ({codes})" if codes else "")
         )
-        typer.echo(report.calls.line())
+        echo_line(report.calls.line())
     if report.failed:
         raise typer.Exit(1)

@@ -17,6 +17,7 @@ from agent.cli.common import (
     JsonOpt,
     LlmOpt,
     app,
+    echo_line,
     error_boundary,
     fail,
     open_ws,
@@ -76,24 +77,24 @@ def revalidate(
     if json_out:
         print_json(data)
         return
-    typer.echo(
+    echo_line(
         f"{data['sources_checked']} sources rechecked, {data['decisions']} decisions: "
         f"{data['changed']} would change ({data['accepted_now_rejected']} accepted -> rejected, "
         f"{data['rejected_now_accepted']} rejected -> accepted)"
         + ("; applied through the ledger" if report.applied else "")
     )
     if report.applied and report.still_changed:
-        typer.echo(
+        echo_line(
             f"  {report.still_changed} decisions still differ after landing; "
             "run `tracker revalidate` again to see them"
         )
     for change in report.changes:
-        typer.echo(f"  [{change.source}] {change.claim or '(whole reply)'}")
-        typer.echo(f"      was {change.was}; now {change.now}")
+        echo_line(f"  [{change.source}] {change.claim or '(whole reply)'}")
+        echo_line(f"      was {change.was}; now {change.now}")
     for skipped in data["not_rechecked"]:
-        typer.echo(f"  not rechecked: {skipped['source']}: {skipped['why']}")
+        echo_line(f"  not rechecked: {skipped['source']}: {skipped['why']}")
     if report.rechecks and not apply:
-        typer.echo("nothing was changed; run with --apply to land these decisions")
+        echo_line("nothing was changed; run with --apply to land these decisions")
 
 
 @app.command()
@@ -128,11 +129,11 @@ def export(
         fail(f"cannot write into {directory}: {exc.strerror}", 1)
         return
     for refused in result.refused:
-        typer.echo(f"tracker: kept: {refused['path']}: {refused['error']}", err=True)
+        echo_line(f"tracker: kept: {refused['path']}: {refused['error']}", err=True)
     if json_out:
         print_json(result.as_json())
     else:
-        typer.echo(f"wrote {result.claims} claim notes and beliefs.md into {directory}")
+        echo_line(f"wrote {result.claims} claim notes and beliefs.md into {directory}")
     if result.refused:
         raise typer.Exit(1)
 

@@ -7,6 +7,10 @@ commit and is remembered (`written_back`), so a run killed in between finishes i
 
 What tracker has done is decided by its own records (the content hash), never by the status a file
 carries.
+
+One bad source never stops the batch: whatever reading, chunking, prompting, extracting or landing
+one source raises (a RecursionError, a MemoryError, an encoding error included) fails that source
+alone, with one line naming it, and the run goes on to print its report.
 """
 
 from __future__ import annotations
@@ -21,9 +25,9 @@ import numpy as np
 
 from agent.config import Settings, prepare_model_environment
 from agent.credences import store_credences
-from agent.errors import TrackerError
+from agent.errors import ConfigError, TrackerError
 from agent.extract.extraction import Extraction, Extractor, ProviderError
-from agent.extract.landing import DuplicateIndex, SourceLander, now_iso, source_text
+from agent.extract.landing import DuplicateIndex, Landing, SourceLander, now_iso, source_text
 from agent.extract.present import Duplicate, Removal, plan_run, text_signature
 from agent.extract.progress import Progress, ProgressUpdate
 from agent.extract.register_sync import sync_register
@@ -34,10 +38,18 @@ from agent.llm.pricing import price_table
 from agent.llm.prompt_blocks import source_block
 from agent.llm.prompts import load_prompt
 from agent.llm.providers import check_model_spec, is_remote, make_chat_model
+from agent.llm.secrets import redact
 from agent.llm.summary import CallSummary
+from agent.text.clean import summary_line
 from agent.workspace import Workspace, open_workspace, process_lock
 from beliefs.register import RegisterChanges
-from store.archive import Source, SourceWriteError, scan_archive, write_back
+from store.archive import (
+    Source,
+    SourceWriteError,
+    check_archive_paths,
+    scan_archive,
+    write_back,
+)
 from store.calls import record_failed_calls
 from store.chunking import chunk_text
 from store.chunks import replace_chunks
@@ -68,6 +80,7 @@ class ProcessOptions:
     jobs: int = 1
     take_over: bool = False  # write tracker's values into curators' lifecycle keys too
     claims: Sequence[Path] = ()  # folders of known claim notes (besides a collective's own)
+    follow_links: bool = False  # read links leading outside the roots (never written to)
 
 
 @dataclass
@@ -126,6 +139,7 @@ def process(
 ) -> ProcessReport:
     """Run one `tracker process` over the given archives and return its report."""
     check_model_spec(settings.llm, settings)
+    check_archive_paths(options.archives)  # before anything is created: a typo makes nothing
     workspace = open_workspace(settings, for_process=True)
     with process_lock(settings.lock_path):
         return _Run(workspace, options, embedder_factory, progress).run()
@@ -199,7 +213,12 @@ class _Run:
         self._index_known_claims()
         known = known_sources(self.db)
         paths = {k.abspath: k.id for k in known.values() if k.abspath and k.status != REMOVED}
-        scan = scan_archive(self.options.archives, paths)
+        scan = scan_archive(
+            self.options.archives,
+            paths,
+            follow_links=self.options.follow_links,
+            clean_temps=self.options.write_back,
+        )
         self.report.warnings.extend(scan.warnings)
         for failure in scan.failures:
             self.report.failed.append({"path": str(failure.path), "error": failure.error})
@@ -220,9 +239,20 @@ class _Run:
             self.report.skipped += 1
             self._finish_write_back(source)
         for duplicate in plan.duplicates:
-            self._record_duplicate(duplicate, known.get(duplicate.source.id))
+            try:
+                self._record_duplicate(duplicate, known.get(duplicate.source.id))
+            except Exception as exc:
+                self._isolate(duplicate.source, exc)
         for removal in plan.removed:
-            self._record_removal(removal)
+            try:
+                self._record_removal(removal)
+            except ConfigError:
+                raise
+            except Exception as exc:
+                self.report.warnings.append(
+                    f"{removal.path}: its retirement was not recorded ({self._describe(exc)}); "
+                    "the next run tries again"
+                )
         todo = plan.todo
         for source in todo:
             self.report.warnings.extend(f"{source.path}: {problem}" for problem in source.problems)
@@ -231,7 +261,7 @@ class _Run:
         )
         if todo:
             self._progress(0, len(todo), "")
-            self._embed_chunks(todo)
+            todo = self._embed_chunks(todo)
             duplicates = self._duplicate_index()
             self._process_all(todo, duplicates)
         return self.report
@@ -270,11 +300,7 @@ class _Run:
     def _record_duplicate(self, duplicate: Duplicate, record: KnownSource | None) -> None:
         """Count a copy once; if this id held other content before, that evidence is retired."""
         source, same_as = duplicate.source, duplicate.same_as
-        self.report.skipped += 1
-        self.report.duplicates.append({"path": str(source.path), "same_as": same_as})
         kind = "a near-copy of" if duplicate.near else "the same content as"
-        if record is None or record.status != DUPLICATE or record.duplicate_of != same_as:
-            self.report.warnings.append(f"{source.path}: {kind} source {same_as}; counted once")
         now = now_iso()
         with write_transaction(self.db):
             if supersede_source(self.db, source.id, f"{kind} {same_as}", now):
@@ -290,6 +316,10 @@ class _Run:
                     extraction_notes=f"{kind} source {same_as}; counted once",
                 ),
             )
+        self.report.skipped += 1  # counted once recorded, so a failure here counts as failed
+        self.report.duplicates.append({"path": str(source.path), "same_as": same_as})
+        if record is None or record.status != DUPLICATE or record.duplicate_of != same_as:
+            self.report.warnings.append(f"{source.path}: {kind} source {same_as}; counted once")
 
     def _record_removal(self, removal: Removal) -> None:
         """A recorded source whose file is gone: its evidence is retired, kept in history."""
@@ -304,17 +334,39 @@ class _Run:
         )
         self.report.warnings.append(f"{removal.path}: {why}; its evidence is retired")
 
-    def _embed_chunks(self, todo: list[Source]) -> None:
-        """Embed every new source's chunks in one batch (the model is fastest that way)."""
-        per_source = [(source, chunk_text(source_text(source))) for source in todo]
-        texts = [chunk.text for _, chunks in per_source for chunk in chunks]
-        vectors = self.embedder.embed(texts)
-        offset = 0
+    def _embed_chunks(self, todo: list[Source]) -> list[Source]:
+        """Embed every new source's chunks in one batch (the model is fastest that way).
+
+        Returns the sources that were indexed; one that fails is reported and left out. If the
+        batch itself fails, each source is embedded on its own, so one cannot sink the others.
+        """
+        per_source = []
+        for source in todo:
+            try:
+                per_source.append((source, chunk_text(source_text(source))))
+            except Exception as exc:
+                self._isolate(source, exc)
+        try:
+            vectors = self.embedder.embed([c.text for _, chunks in per_source for c in chunks])
+        except ConfigError:
+            raise
+        except Exception:
+            vectors = None
+        indexed, offset = [], 0
         for source, chunks in per_source:
-            block = vectors[offset : offset + len(chunks)]
-            offset += len(chunks)
-            self.index.replace_source_chunks(source.id, source.content_hash, chunks, block)
-            replace_chunks(self.db, source.id, source.content_hash, chunks)
+            try:
+                if vectors is None:
+                    block = self.embedder.embed([chunk.text for chunk in chunks])
+                else:
+                    block = vectors[offset : offset + len(chunks)]
+                offset += len(chunks)
+                self.index.replace_source_chunks(source.id, source.content_hash, chunks, block)
+                replace_chunks(self.db, source.id, source.content_hash, chunks)
+            except Exception as exc:
+                self._isolate(source, exc)
+                continue
+            indexed.append(source)
+        return indexed
 
     def _duplicate_index(self) -> DuplicateIndex:
         """Live accepted claims with their title vectors (the embedder caches repeats), and the
@@ -359,7 +411,15 @@ class _Run:
             secrets=settings.secret_values,
         )
         self.report.calls.prices_path = str(prices.path)
-        prompts = [template.render(**self._prompt_values(source)) for source in todo]
+        prompts, ready = [], []
+        for source in todo:
+            try:
+                prompts.append(template.render(**self._prompt_values(source)))
+            except Exception as exc:
+                self._isolate(source, exc)
+                continue
+            ready.append(source)
+        todo = ready
         jobs = max(1, self.options.jobs) if remote else 1
         outcomes = _extract_in_order(extractor, prompts, jobs)
         try:
@@ -386,14 +446,30 @@ class _Run:
         self, source: Source, outcome: Extraction | ProviderError, duplicates: DuplicateIndex
     ) -> None:
         self.report.calls.add(outcome.calls)
-        if isinstance(outcome, ProviderError):
-            record_failed_calls(self.db, source.id, source.content_hash, outcome.calls, now_iso())
-            self._record_failure(source, str(outcome))
-            return
         try:
+            if isinstance(outcome, ProviderError):
+                record_failed_calls(
+                    self.db, source.id, source.content_hash, outcome.calls, now_iso()
+                )
+                self._record_failure(source, self._describe(outcome))
+                return
             self._land(source, outcome, duplicates)
-        except TrackerError as exc:
-            self._record_failure(source, str(exc))
+        except Exception as exc:  # this source fails; the batch goes on
+            self._isolate(source, exc)
+
+    def _isolate(self, source: Source, exc: Exception) -> None:
+        """Fail this source alone; a configuration error (an unreachable index) stops the run."""
+        if isinstance(exc, ConfigError):
+            raise exc
+        self._record_failure(source, self._describe(exc))
+
+    def _describe(self, exc: BaseException) -> str:
+        """One line, keys redacted: ours say what is wrong; anything else names its type."""
+        if isinstance(exc, TrackerError):
+            text = str(exc)
+        else:
+            text = f"unexpected {type(exc).__name__}: {exc}".rstrip(": ")
+        return redact(summary_line(text), self.ws.settings.secret_values)
 
     def _record_failure(self, source: Source, error: str) -> None:
         self.report.failed.append({"path": str(source.path), "error": error})
@@ -419,6 +495,18 @@ class _Run:
             report.rejected_by_code[code] = report.rejected_by_code.get(code, 0) + 1
         for cid, _, vector in landing.accepted:
             duplicates.add(cid, source.id, vector)
+        try:
+            self._index_claims(source, landing)
+        except ConfigError:
+            raise
+        except Exception as exc:
+            report.warnings.append(
+                f"{source.path}: landed, but the vector index was not updated "
+                f"({self._describe(exc)}); the next run brings it up to date"
+            )
+        self._finish_write_back(source, fresh=True)
+
+    def _index_claims(self, source: Source, landing: Landing) -> None:
         if landing.accepted:
             self.index.add_claims(
                 [cid for cid, _, _ in landing.accepted],
@@ -429,7 +517,6 @@ class _Run:
         live = {cid for cid, _, _ in landing.accepted}
         stale = superseded_claim_ids(self.db, source.id)
         self.index.remove_claims([cid for cid in stale if cid not in live])
-        self._finish_write_back(source)
 
     def _lander(self, duplicates: DuplicateIndex) -> SourceLander:
         return SourceLander(
@@ -449,9 +536,29 @@ class _Run:
             return agents[0]
         return list(agents) or None
 
-    def _finish_write_back(self, source: Source) -> None:
-        """Write tracker's status into the file once, after the work is committed."""
+    def _finish_write_back(self, source: Source, fresh: bool = False) -> None:
+        """Write tracker's status into the file once, after the work is committed.
+
+        Never raises: the work is committed, so a failed write is a warning and the next run
+        tries again. A source read through a link outside the roots is never written; that is
+        said once, when it is processed (`fresh`), not on every later run that skips it.
+        """
+        try:
+            self._write_back_once(source, fresh)
+        except ConfigError:
+            raise
+        except Exception as exc:
+            self.report.warnings.append(f"{source.path}: not written back: {self._describe(exc)}")
+
+    def _write_back_once(self, source: Source, fresh: bool) -> None:
         if not self.options.write_back:
+            return
+        if source.location is None:
+            if fresh:
+                self.report.warnings.append(
+                    f"{source.path}: read through a link outside the archive roots; its status "
+                    "is not written back"
+                )
             return
         record = write_back_record(self.db, source.id)
         if (
@@ -496,6 +603,10 @@ def _extract_in_order(
             return extractor.extract(prompt)
         except ProviderError as exc:
             return exc
+        except ConfigError:
+            raise
+        except Exception as exc:  # a crash extracting one source fails that source alone
+            return ProviderError(f"extraction failed: unexpected {type(exc).__name__}: {exc}", [])
 
     if jobs == 1:
         for prompt in prompts:

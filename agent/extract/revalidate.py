@@ -124,9 +124,9 @@ def revalidate(db: Database, register: Register, source_id: str | None = None) -
         raise InputError(
             f"no processed source with id '{source_id}' (see `tracker audit --summary`)"
         )
-    for sid, path, sha256 in rows:
+    for sid, path, sha256, root in rows:
         try:
-            source = read_source(path, sid)
+            source = read_source(path, sid, root=root)  # write-back stays beneath its root
         except SourceReadError as exc:
             why = str(exc)
             if not Path(path).is_absolute():

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from agent.errors import InputError
+from agent.text.clean import clean_data
 
 _DECODER = json.JSONDecoder()
 
@@ -78,6 +79,14 @@ def extract_last_json_object(text: str, prefer_key: str | None = None) -> dict[s
     while at >= 0:
         try:
             value, end = _DECODER.raw_decode(text, at)
+        except RecursionError:
+            # Nested deeper than the decoder can go: broken, and passed over whole (decoding
+            # each inner brace again would take quadratic time).
+            extent = _balanced_end(text, at)
+            if not any(s < at < e for s, e, _ in broken):
+                broken.append((at, extent, "nested too deeply to read"))
+            at = text.find("{", extent)
+            continue
         except json.JSONDecodeError as exc:
             if _looks_like_json_start(text, at) and not any(s < at < e for s, e, _ in broken):
                 message = f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
@@ -97,7 +106,7 @@ def extract_last_json_object(text: str, prefer_key: str | None = None) -> dict[s
             # Nested in a broken object, or followed by one (the final answer got cut off).
             if b_start < start < b_end or b_start >= end:
                 raise MalformedReply(f"invalid JSON: {message}")
-        return obj
+        return clean_data(obj)  # a "\ud800" escape must not reach the database
     if broken:
         raise MalformedReply(f"invalid JSON: {broken[-1][2]}")
     raise MalformedReply("no JSON object found in the reply")

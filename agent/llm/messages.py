@@ -12,12 +12,16 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from agent.text.clean import valid_unicode
+
 
 def message_text(message: Any) -> str:
+    """The message's text, made valid Unicode: a reply with a lone surrogate can be stored."""
     content = message.content
     if isinstance(content, str):
-        return content
-    return "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in content)
+        return valid_unicode(content)
+    text = "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in content)
+    return valid_unicode(text)
 
 
 def messages_digest(messages: Sequence[Any]) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from agent.errors import ConfigError
+from agent.text.bounded_yaml import load_bounded_yaml
 
 if TYPE_CHECKING:
     from agent.config import Settings
@@ -76,7 +77,7 @@ def ensure_prices(path: Path) -> Path:
 
 def load_prices(path: Path) -> PriceTable:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_bounded_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read price table {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:

@@ -11,13 +11,13 @@ import json
 import re
 from dataclasses import dataclass
 
-# `id="..."` is read if present (prompts recorded before 0.2 carried the source id) and ignored:
-# the prompt names a source by its title only, so a renamed or copied file gets the same prompt,
-# and the reply cache the same reply, and no file name can break the tag.
+# `id=...` is read if present (prompts recorded before 0.2 carried the source id, plain or
+# JSON-quoted) and ignored: the prompt names a source by its title only, so a renamed or copied
+# file gets the same prompt, and the reply cache the same reply, and no file name can break the
+# tag. The title is a JSON string, so nothing in it can end the tag early either.
+_QUOTED = r"\"(?:[^\"\\]|\\.)*\""  # a JSON string
 _SOURCE_RE = re.compile(
-    r"<source (?:id=\"[^\"]*\" )?title=(?P<title>\"(?:[^\"\\]|\\.)*\")>\n"
-    r"(?P<text>.*)\n</source>",
-    re.S,
+    rf"<source (?:id={_QUOTED} )?title=(?P<title>{_QUOTED})>\n(?P<text>.*)\n</source>", re.S
 )
 _BELIEFS_RE = re.compile(r"<beliefs>\n(?P<json>.*?)\n</beliefs>", re.S)
 

@@ -40,7 +40,7 @@ def load_replies(path: Path) -> dict[str, dict[str, Any]]:
             record = json.loads(line)
             replies[str(record["messages_sha256"])] = record
             str(record["reply"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise ConfigError(
                 f"replay file {path}, line {number}: expected a JSON object with "
                 '"messages_sha256" and "reply" (written by `tracker export-replies`)'

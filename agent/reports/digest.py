@@ -33,6 +33,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from agent.reports.views import level_change_as_history, merge_level_changes
+from agent.text.clean import markdown_inline
 from beliefs.register import Register
 from beliefs.rule import RuleSettings, credence, level_for
 from store.periods import (
@@ -166,13 +167,16 @@ def build_digest(
 
 def _entry(e: dict[str, Any]) -> list[str]:
     """One piece of evidence, headed like the knowledge base's evidence entries."""
-    source = f"[[{e['source']}]]"
+    source = f"[[{markdown_inline(e['source'])}]]"
     date = e["source_date"] or "undated"
-    source += f" ({e['source_title']}, {date})" if e["source_title"] else f" ({date})"
+    if e["source_title"]:
+        source += f" ({markdown_inline(e['source_title'])}, {markdown_inline(date)})"
+    else:
+        source += f" ({markdown_inline(date)})"
     added = e["at"][:10]
     extractor = f" | Extractor: {e['model']}" if e["model"] else ""
     return [
-        f"- **{e['claim']}** ({e['stance']}, weight {e['weight']:.3f})",
+        f"- **{markdown_inline(e['claim'])}** ({e['stance']}, weight {e['weight']:.3f})",
         f"  *Source: {source} | Added: {added}{extractor}*",
     ]
 
@@ -186,7 +190,7 @@ def _belief_block(b: dict[str, Any], heading: str, stances: tuple[str, ...]) -> 
     )
     w = b["weight"]
     lines = [
-        f"### {b['id']}: {b['statement']}",
+        f"### {b['id']}: {markdown_inline(b['statement'])}",
         "",
         f"Credence {b['credence_before']:.3f} -> {b['credence_after']:.3f}{level}. Evidence "
         f"weight in the period: supports {w['supports']:.3f}, challenges {w['challenges']:.3f}, "
@@ -250,7 +254,7 @@ def digest_markdown(digest: dict[str, Any]) -> str:
         lines.append(
             f"- {c['at'][:10]} {c['belief']}: {c['level_before']} -> {c['level_after']} "
             f"({crossed}; {c['credence_before']:.3f} -> {c['credence_after']:.3f}), "
-            f"source [[{c['source']}]]"
+            f"source [[{markdown_inline(c['source'])}]]"
         )
     if not digest["level_changes"]:
         lines.append("(none)")
@@ -260,7 +264,8 @@ def digest_markdown(digest: dict[str, Any]) -> str:
     for code, n in digest["rejections"].items():
         lines.append(f"- **{code}**: {n}")
         for x in digest["rejection_examples"][code]:
-            lines.append(f"  - {x['claim'] or '(no title)'} ([[{x['source']}]])")
+            claim = markdown_inline(x["claim"] or "(no title)")
+            lines.append(f"  - {claim} ([[{markdown_inline(x['source'])}]])")
         if n > len(digest["rejection_examples"][code]):
             lines.append(f"  - ... `tracker audit --reason {code} --since {digest['since']}`")
     return "\n".join(lines).rstrip() + "\n"

@@ -6,6 +6,9 @@ a curator review tracker's claims where they review their own. Links are ordinar
 markdown links so the files read well in any viewer. tracker marks its files (`exported_by:
 tracker`) for readers, but what it may overwrite or delete is decided by the folder's manifest
 (`agent.reports.export_folder`): never a file a person wrote or edited.
+
+Everything is written inside the folder named and nowhere else (a link there is refused,
+never written through); see `agent.reports.export_folder`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlite_utils import Database
 
 from agent.credences import belief_rows
 from agent.reports.export_folder import ExportFolder
+from agent.text.clean import markdown_inline
 from agent.text.labels import is_prose_rationale
 from beliefs.register import Register
 from beliefs.rule import RuleSettings, level_for
@@ -160,19 +164,22 @@ def claim_note(claim: dict[str, Any], register: Register) -> str:
         "tracker_id": claim["id"],
         MARKER: "tracker",
     }
+    # Text from sources and models goes into the markdown one line each, with no HTML in it.
+    source_title = markdown_inline(claim["source_title"])
     link = (
-        f"[{_link_text(claim['source_title'])}]({_url(claim['source_url'])})"
+        f"[{_link_text(source_title)}]({_url(claim['source_url'])})"
         if claim["source_url"]
-        else (claim["source_title"])
+        else source_title
     )
-    lines = [f"# {claim['title']}", "", claim["description"], "", "## Evidence", ""]
+    title, description = markdown_inline(claim["title"]), markdown_inline(claim["description"])
+    lines = [f"# {title}", "", description, "", "## Evidence", ""]
     for quote in claim["quotes"]:
-        lines += [f"> {' '.join(quote.split())}", ""]
+        lines += [f"> {markdown_inline(quote)}", ""]
     lines += [f"From {link}, source `{claim['source']}`.", "", "## Beliefs it bears on", ""]
     for belief_id, stance, rationale in claim["beliefs"]:
         belief = register.get(belief_id)
-        statement = f" ({belief.statement})" if belief else ""
-        reason = f": {rationale}" if is_prose_rationale(rationale) else ""
+        statement = f" ({markdown_inline(belief.statement)})" if belief else ""
+        reason = f": {markdown_inline(rationale)}" if is_prose_rationale(rationale) else ""
         lines.append(f"- **{belief_id}** {stance}{reason}{statement}")
     if not claim["beliefs"]:
         lines.append("- none named")
@@ -190,11 +197,12 @@ def _note_line(
     states once per belief; only a note whose claim is no longer exported is shown whole.
     """
     if claim is None:
-        return f"- {note}"
-    rationale = next(
-        (r for b, _, r in claim["beliefs"] if b == belief and is_prose_rationale(r)), ""
+        return f"- {markdown_inline(note)}"
+    rationale = markdown_inline(
+        next((r for b, _, r in claim["beliefs"] if b == belief and is_prose_rationale(r)), "")
     )
-    line = f"- {stance}, from `{source}`: [{_link_text(claim['title'])}](claims/{claim['file']})"
+    title = _link_text(markdown_inline(claim["title"]))
+    line = f"- {stance}, from `{source}`: [{title}](claims/{claim['file']})"
     return line + (f". Rationale: {rationale}" if rationale else "")
 
 
@@ -207,8 +215,9 @@ def _known_links(db: Database, directory: Path) -> dict[str, list[str]]:
         note = notes.get(claim_id)
         if note is not None:
             link = Path(os.path.relpath(note.path, directory.resolve())).as_posix()
+            title = _link_text(markdown_inline(note.title))
             lines.setdefault(belief, []).append(
-                f"- {stance} (restated by `{source}`): [{_link_text(note.title)}]({_url(link)})"
+                f"- {stance} (restated by `{source}`): [{title}]({_url(link)})"
             )
     return lines
 
@@ -241,7 +250,7 @@ def beliefs_note(
         lo, hi = row["interval"]
         lines += [
             "",
-            f"## {row['id']}: {row['statement']}",
+            f"## {row['id']}: {markdown_inline(row['statement'])}",
             "",
             f"- credence **{row['credence']:.3f}** (90% interval {lo:.3f} to {hi:.3f}; prior "
             f"{row['prior']:g}); level by credence: {level_for(row['credence'])} (register: "
@@ -256,12 +265,13 @@ def beliefs_note(
             key=lambda sc: (STANCE_ORDER.get(sc[0], 9), sc[1]["title"].casefold()),
         )
         lines += [
-            f"- {stance}: [{_link_text(claim['title'])}](claims/{claim['file']})"
+            f"- {stance}: [{_link_text(markdown_inline(claim['title']))}](claims/{claim['file']})"
             for stance, claim in grounding
         ] + known.get(row["id"], []) or ["- none yet"]
         belief = register.get(row["id"])
         if belief is not None:
-            lines += ["", "### What would disconfirm it", "", f"> {belief.disconfirmation}"]
+            disconfirmation = markdown_inline(belief.disconfirmation)
+            lines += ["", "### What would disconfirm it", "", f"> {disconfirmation}"]
         lines += ["", "### Disconfirmation notes", ""]
         lines += notes.get(row["id"], []) or ["- none yet"]
     return "\n".join(lines) + "\n"
@@ -271,15 +281,15 @@ def export_notes(
     db: Database, register: Register, rule: RuleSettings, directory: Path, force: bool = False
 ) -> ExportResult:
     """Write the notes; files a person wrote or edited are kept and reported (`refused`)."""
-    folder = ExportFolder.open(directory, workspace_id(db), force)
     result = ExportResult(directory)
     claims = _claims(db)
     produced = {f"claims/{claim['file']}" for claim in claims} | {"beliefs.md"}
-    for claim in claims:
-        result.claims += folder.write(f"claims/{claim['file']}", claim_note(claim, register))
-    folder.write("beliefs.md", beliefs_note(db, register, rule, claims, directory))
-    folder.remove_stale(produced)  # claims since superseded: their notes would now mislead
-    folder.save()
+    with ExportFolder.open(directory, workspace_id(db), force) as folder:
+        for claim in claims:
+            result.claims += folder.write(f"claims/{claim['file']}", claim_note(claim, register))
+        folder.write("beliefs.md", beliefs_note(db, register, rule, claims, directory))
+        folder.remove_stale(produced)  # claims since superseded: their notes would now mislead
+        folder.save()
     result.files = folder.written
     result.removed = folder.removed
     result.refused = [{"path": str(directory / k["path"]), "error": k["why"]} for k in folder.kept]

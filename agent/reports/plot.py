@@ -13,6 +13,7 @@ the per-source cap allows (at most 0.1) are hard to see.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from sqlite_utils import Database
 from beliefs.register import Belief
 from beliefs.rule import LEVEL_THRESHOLDS, Evidence, RuleSettings, credence, credence_interval
 from store.ledger import dated_live_evidence
+from store.safe_files import write_named_file
 
 FIGURE_PX = (1200, 600)
 DPI = 100
@@ -137,9 +139,11 @@ def draw(series_list: list[Series], path: Path) -> None:
         ids = ", ".join(s.belief.id for s in series_list)
         ax.set_title(f"Credence over time: {ids}")
         fig.tight_layout()
-        fig.savefig(path, dpi=DPI)
+        image = io.BytesIO()
+        fig.savefig(image, dpi=DPI, format="png")
     finally:
         plt.close(fig)
+    write_named_file(path, image.getvalue())  # the file named, never through a link
 
 
 def _draw_series(ax: Any, series_list: list[Series], colors: list[str]) -> None:

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from agent.errors import InputError
 from store.calls import current_replies
+from store.safe_files import write_named_file
 
 
 def export_replies(
@@ -22,10 +23,9 @@ def export_replies(
 ) -> int:
     """Write the replies to `path` (JSON lines); return how many were written."""
     rows = current_replies(db, source=source, model=model)
+    text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     try:
-        with path.open("w", encoding="utf-8") as out:
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        write_named_file(path, text.encode("utf-8"))  # the file named, never through a link
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror}") from exc
     return len(rows)

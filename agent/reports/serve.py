@@ -3,7 +3,8 @@
 Datasette opens the file with `--immutable`, so no request can change the ledger (and SQLite does
 not even take locks on it). Immutable mode reads the main database file only, so the write-ahead
 log is folded into it first. The server is bound to 127.0.0.1: the ledger holds model replies and
-source text that are not meant for the network.
+source text that are not meant for the network. It also answers only to loopback `Host` names, so
+a web page that rebinds its own name to 127.0.0.1 cannot read it (`loopback_guard.py`).
 
 tracker replaces itself with the Datasette process (exec) rather than waiting on a child: Ctrl-C,
 a service manager's SIGTERM or a test's terminate() then reach the server itself, and stopping
@@ -46,8 +47,9 @@ def metadata_path() -> Path:
 
 
 def datasette_command(database: Path, port: int) -> list[str]:
+    """Datasette's own CLI, run through tracker's Host check (`agent.reports.loopback_guard`)."""
     return [
-        sys.executable, "-m", "datasette", "serve", "--immutable", str(database),
+        sys.executable, "-m", "agent.reports.loopback_guard", "serve", "--immutable", str(database),
         "--metadata", str(metadata_path()), "--host", HOST, "--port", str(port),
     ]  # fmt: skip
 
