@@ -47,6 +47,11 @@ class MiniLMEmbedder:
             self._model = SentenceTransformer(path, device="cpu")
         return self._model
 
+    def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Take vectors this model made earlier (kept in the workspace) instead of re-embedding."""
+        for text, vector in zip(texts, vectors, strict=True):
+            self._cache[text] = np.asarray(vector, dtype=np.float32)
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts, reusing vectors of texts seen before in this process."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]

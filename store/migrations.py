@@ -406,3 +406,21 @@ def m010_known_claims(db: Database) -> None:
             path TEXT NOT NULL
         )"""
     )
+
+
+@migrations()
+def m014_text_vectors(db: Database) -> None:
+    """Vectors of the register's belief texts, by embedding model and text hash.
+
+    The offline model compares every candidate sentence with every belief; a register of 1,000
+    beliefs is 2,000 texts to embed, which would dominate a cron run of a few sources. Kept here,
+    each belief text is embedded once per workspace (an edited belief once more), not once per run.
+    """
+    db.execute(
+        """CREATE TABLE text_vectors (
+            model TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (model, sha256)
+        )"""
+    )

@@ -31,6 +31,7 @@ from agent.extract.landing import DuplicateIndex, Landing, SourceLander, now_iso
 from agent.extract.present import Duplicate, Removal, plan_run, text_signature
 from agent.extract.progress import Progress, ProgressUpdate
 from agent.extract.register_sync import sync_register
+from agent.extract.register_vectors import prime_register_vectors
 from agent.extract.routing import Route, route_source
 from agent.extract.writeback import plan_write_back
 from agent.llm.policy import call_policy
@@ -262,6 +263,8 @@ class _Run:
         if todo:
             self._progress(0, len(todo), "")
             todo = self._embed_chunks(todo)
+            if self.ws.settings.llm == "offline":  # the model that compares sentences to beliefs
+                prime_register_vectors(self.db, self.embedder, self.ws.register)
             duplicates = self._duplicate_index()
             self._process_all(todo, duplicates)
         return self.report

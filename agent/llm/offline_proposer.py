@@ -522,6 +522,15 @@ def claim_cap(text: str, settings: ProposerSettings) -> int:
     return min(settings.max_claims, max(settings.min_claims, -(-words // settings.words_per_claim)))
 
 
+def belief_texts(beliefs: Sequence[BeliefView]) -> list[str]:
+    """The texts of the beliefs `propose` embeds: every statement, then every target.
+
+    The pipeline embeds these once per workspace (`agent.extract.register_vectors`), so a large
+    register is not embedded again on every run.
+    """
+    return [b.statement for b in beliefs] + [b.disconfirmation or b.statement for b in beliefs]
+
+
 def propose(
     title: str,
     text: str,
@@ -537,12 +546,7 @@ def propose(
         return {"claims": [], "notes": "offline model: no sentence of the source reads as a claim"}
     n_b = len(beliefs)
     extra = [title] if title else []
-    vectors = embedder.embed(
-        [c.title for c in pool]
-        + extra
-        + [b.statement for b in beliefs]
-        + [b.disconfirmation or b.statement for b in beliefs]
-    )
+    vectors = embedder.embed([c.title for c in pool] + extra + belief_texts(beliefs))
     cand, rest = vectors[: len(pool)], vectors[len(pool) :]
     stmt, targ = rest[len(extra) : len(extra) + n_b], rest[len(extra) + n_b :]
     scores = np.array([c.structure for c in pool], dtype=np.float64)
