@@ -19,6 +19,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from beliefs.rule import Evidence
+from store.ledger import LEVEL_CHANGE_KEYS
 
 BY = ("source", "processed")
 
@@ -139,17 +140,7 @@ def period_sources(
     return int(row[0]), int(row[1])
 
 
-LEVEL_KEYS = (
-    "id",
-    "belief",
-    "level_before",
-    "level_after",
-    "credence_before",
-    "credence_after",
-    "source",
-    "at",
-    "source_date",
-)
+LEVEL_KEYS = (*LEVEL_CHANGE_KEYS, "source_date")
 
 
 def period_level_changes(db: Database, since: str, until: str, by: str) -> list[dict[str, Any]]:
