@@ -11,6 +11,7 @@ into a workspace live in `store.registers`.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -122,12 +123,16 @@ class Register:
             raise ConfigError(f"belief id {ref!r} is ambiguous: use one of {names}")
         raise ConfigError(f"unknown belief {ref!r}; the register has {', '.join(self.ids)}")
 
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Belief]:
+        return {belief.id: belief for belief in self.beliefs}
+
     def get(self, belief_id: str) -> Belief | None:
-        """The belief with exactly this id, or None (callers report unknown ids themselves)."""
-        for belief in self.beliefs:
-            if belief.id == belief_id:
-                return belief
-        return None
+        """The belief with exactly this id, or None (callers report unknown ids themselves).
+
+        A lookup, not a scan: landing asks for every linked belief, and registers may hold
+        thousands."""
+        return self._by_id.get(belief_id)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -242,6 +247,11 @@ def parse_register(text: str, origin: str) -> Register:
         data = load_bounded_yaml(text)  # depth, size and alias limits (agent/text/bounded_yaml.py)
     except yaml.YAMLError as exc:
         raise register_error(origin, _yaml_problem(exc)) from exc
+    return register_from_data(data, origin)
+
+
+def register_from_data(data: Any, origin: str) -> Register:
+    """Check register YAML already loaded (within limits) and build the register."""
     if not isinstance(data, dict):
         raise register_error(
             origin, f"not a mapping with 'agent' and 'beliefs' (got {type(data).__name__})"

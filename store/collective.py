@@ -34,6 +34,7 @@ from beliefs.register import (
     Register,
     parse_register,
     register_error,
+    register_from_data,
 )
 from store.belief_files import parse_belief_file
 
@@ -211,10 +212,10 @@ def parse_any_register(text: str, path: Path) -> Register:
     try:
         data = load_bounded_yaml(text)
     except yaml.YAMLError:
-        data = None  # parse_register reports the YAML problem with its line
+        return parse_register(text, str(path))  # which reports the YAML problem with its line
     if is_collective(data):
         return parse_collective(data, path)[0]
-    return parse_register(text, str(path))
+    return register_from_data(data, str(path))
 
 
 def registers_explained() -> str:

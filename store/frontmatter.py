@@ -23,7 +23,12 @@ from typing import Any, ClassVar, Literal
 
 import yaml
 
-from agent.text.bounded_yaml import FRONTMATTER_LIMITS, BoundedSafeLoader, YamlLimitError
+from agent.text.bounded_yaml import (
+    FRONTMATTER_LIMITS,
+    BoundedSafeLoader,
+    YamlLimitError,
+    load_bounded_yaml,
+)
 
 # fmt: off
 WRITE_BACK_KEYS: tuple[str, ...] = (
@@ -88,7 +93,7 @@ _BOM = "\ufeff"
 def load_yaml(text: str, line_offset: int = 0) -> Any:
     """Load YAML with tracker's loader; errors become FrontmatterError with a file line number."""
     try:
-        return yaml.load(text, Loader=_Loader)
+        return load_bounded_yaml(text, _Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1 + line_offset}" if mark is not None else ""
@@ -319,7 +324,7 @@ _UNSAFE = re.compile(
 
 def _reads_back(text: str, value: Any) -> bool:
     try:
-        loaded = yaml.load(text, Loader=_Loader)
+        loaded = load_bounded_yaml(text, _Loader)
     except yaml.YAMLError:
         return False
     return type(loaded) is type(value) and loaded == value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -162,3 +163,55 @@ def test_a_hostile_register_is_exit_2(tmp_path: Path, kind: str) -> None:
             continue
         assert result.exit_code == 2, result.output
         assert str(register) in result.stderr and "Traceback" not in result.stderr
+
+
+CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+
+
+def _documents() -> list[str]:
+    """Every frontmatter block and YAML file of both shared corpora, and the packaged register."""
+    texts = [
+        (Path(__file__).resolve().parent.parent / "beliefs" / "default_register.yaml").read_text()
+    ]
+    for path in sorted(CORPORA.glob("teleo-*/**/*.md")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if text.startswith("---\n") and "\n---" in text[4:]:
+            texts.append(text[4 : text.index("\n---", 4)])
+    return texts
+
+
+@pytest.mark.skipif(not CORPORA.is_dir(), reason="needs ../shared/corpus")
+def test_libyaml_and_pyyaml_parsing_load_the_same_data() -> None:
+    """The fast path changes who parses, never what is loaded or refused."""
+    from agent.text.bounded_yaml import _REGISTER_LOADER
+    from store.frontmatter import _Loader
+
+    def outcome(load: Any) -> tuple[str, Any]:
+        try:
+            return ("loaded", load())
+        except Exception as exc:  # a bad date is a ValueError from either parser
+            return (type(exc).__name__, str(exc))
+
+    documents = _documents()
+    assert len(documents) > 100
+    for loader in (_REGISTER_LOADER, _Loader):
+        for text in documents:
+            slow = outcome(lambda: yaml.load(text, Loader=loader))  # noqa: B023
+            assert outcome(lambda: load_bounded_yaml(text, loader)) == slow  # noqa: B023
+
+
+def test_an_escaped_lone_surrogate_falls_back_to_pyyaml() -> None:
+    """libyaml refuses the escape; PyYAML reads it, and tracker makes it U+FFFD."""
+    assert load_bounded_yaml('title: "a\\uD800b"\n') == {"title": "a\ufffdb"}
+
+
+def test_the_fast_variant_composes_with_our_limits() -> None:
+    from agent.text.bounded_yaml import _REGISTER_LOADER, _fast_variant
+
+    fast = _fast_variant(_REGISTER_LOADER)
+    assert fast is not None
+    assert yaml.load(REGISTER, Loader=fast) == yaml.safe_load(REGISTER)
+    with pytest.raises(YamlLimitError, match="levels deep"):
+        yaml.load("a: " + "[" * 40 + "]" * 40, Loader=fast)
+    with pytest.raises(YamlLimitError, match="alias bomb"):
+        yaml.load(bomb(), Loader=fast)

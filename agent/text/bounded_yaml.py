@@ -24,6 +24,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
 
 from agent.text.clean import valid_unicode
 
@@ -52,7 +58,7 @@ class YamlLimitError(yaml.MarkedYAMLError):
         super().__init__(problem=problem, problem_mark=mark)
 
 
-class BoundedSafeLoader(yaml.SafeLoader):
+class BoundedSafeLoader(Reader, Scanner, Parser, Composer, SafeConstructor, Resolver):
     """SafeLoader that enforces `limits` while composing and cleans every string it constructs."""
 
     limits: ClassVar[YamlLimits] = REGISTER_LIMITS
@@ -65,13 +71,21 @@ class BoundedSafeLoader(yaml.SafeLoader):
             raise YamlLimitError(
                 f"{self.limits.what} is larger than {self.limits.max_bytes} bytes ({size})"
             )
-        super().__init__(stream)
+        self._start_parsing(stream)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
         self._heights: list[int] = []  # one entry per node being composed: its height so far
         self._nodes = 0
         self._aliases = 0
         self._open: set[str] = set()  # anchors whose node is still being composed
         self._anchor_sizes: dict[str, int] = {}
         self._anchor_heights: dict[str, int] = {}
+
+    def _start_parsing(self, stream: Any) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
 
     def _grow(self, nodes: int, height: int, mark: Any) -> None:
         limits = self.limits
@@ -140,12 +154,61 @@ def bounded_loader(limits: YamlLimits, base: type[BoundedSafeLoader] = BoundedSa
     return type(f"Bounded{base.__name__}", (base,), {"limits": limits})
 
 
+try:  # libyaml scans and parses in C, several times faster than PyYAML's own scanner
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover - a PyYAML built without libyaml
+    CParser = None
+
+_FAST: dict[type, type] = {}
+
+
+def _fast_variant(loader: type[BoundedSafeLoader]) -> type | None:
+    """`loader` with libyaml producing the events; composing (and so every limit) stays ours.
+
+    libyaml's parser is put first for the events, and the composer's entry points are taken back
+    from PyYAML's `Composer`, which CParser would otherwise replace with its own C composer.
+    """
+    if CParser is None:  # pragma: no cover
+        return None
+    if loader not in _FAST:
+
+        def start_parsing(self: Any, stream: Any) -> None:
+            CParser.__init__(self, stream)
+
+        _FAST[loader] = type(
+            f"Fast{loader.__name__}",
+            (CParser, loader),
+            {
+                "__init__": loader.__init__,  # ours: limits first, then the parser started
+                "_start_parsing": start_parsing,
+                "get_single_node": Composer.get_single_node,
+                "compose_document": Composer.compose_document,
+                "check_node": Composer.check_node,
+                "get_node": Composer.get_node,
+            },
+        )
+    return _FAST[loader]
+
+
 _REGISTER_LOADER = bounded_loader(REGISTER_LIMITS)
 
 
-def load_bounded_yaml(text: str, loader: type | None = None) -> Any:
+def load_bounded_yaml(text: str, loader: type[BoundedSafeLoader] | None = None) -> Any:
     """Load one YAML document within the loader's limits (default: a belief register's).
+
+    Parsed by libyaml where it is installed. libyaml refuses a few documents PyYAML reads (an
+    escaped lone surrogate, which tracker reads as U+FFFD); on any error but a limit, PyYAML's
+    own parser decides, so the result and every message are what PyYAML alone would give.
 
     Raises yaml.YAMLError (YamlLimitError for a limit), as `yaml.safe_load` would for bad YAML.
     """
-    return yaml.load(text, Loader=loader or _REGISTER_LOADER)
+    loader = loader or _REGISTER_LOADER
+    fast = _fast_variant(loader)
+    if fast is not None:
+        try:
+            return yaml.load(text, Loader=fast)
+        except YamlLimitError:
+            raise
+        except yaml.YAMLError:
+            pass
+    return yaml.load(text, Loader=loader)
