@@ -7,7 +7,6 @@ either all of it or none of it, and the next run redoes exactly what is missing.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from agent.extract.validate import (
     malformed_output_reason,
     validate_claim,
 )
+from agent.llm.caller import now_iso
 from beliefs.register import Register
 from beliefs.rule import RuleSettings
 from store.archive import Source
@@ -43,10 +43,6 @@ from store.ledger import supersede_source
 from store.sources import source_exists, source_row, upsert_source
 
 DUPLICATE_SIMILARITY = 0.92
-
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def claim_id(source_id: str, title: str) -> str:

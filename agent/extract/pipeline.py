@@ -37,7 +37,7 @@ from agent.llm.policy import call_policy
 from agent.llm.pricing import price_table
 from agent.llm.prompt_blocks import source_block
 from agent.llm.prompts import load_prompt
-from agent.llm.providers import check_model_spec, is_remote, make_chat_model
+from agent.llm.providers import check_model_spec, is_remote, make_chat_model, sampling_sent
 from agent.llm.secrets import redact
 from agent.llm.summary import CallSummary
 from agent.text.clean import summary_line
@@ -409,6 +409,7 @@ class _Run:
             cache,
             prices,
             secrets=settings.secret_values,
+            sampling=sampling_sent(settings.llm, settings),
         )
         self.report.calls.prices_path = str(prices.path)
         prompts, ready = [], []
