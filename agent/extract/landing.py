@@ -27,6 +27,7 @@ from agent.extract.validate import (
     validate_claim,
 )
 from agent.llm.caller import now_iso
+from agent.text.curation import split_curation
 from beliefs.register import Register
 from beliefs.rule import RuleSettings
 from store.archive import Source
@@ -52,8 +53,14 @@ def claim_id(source_id: str, title: str) -> str:
 
 
 def source_text(source: Source) -> str:
-    """The text a model sees and quotes are checked against: the body, after any frontmatter."""
-    return source.body
+    """The text a model sees and quotes are checked against: the body, after any frontmatter,
+    less the curators' sections (notes, hints, connections: `agent.text.curation`)."""
+    return split_curation(source.body).evidence
+
+
+def curator_text(source: Source) -> str:
+    """The curators' sections of the body, which a quote must not come from."""
+    return split_curation(source.body).notes
 
 
 class DuplicateIndex:
@@ -151,6 +158,8 @@ class SourceLander:
                         shown,
                         _Finder(self.duplicates, landing.batch_titles, source.id),
                         quote_text_extra=source.title,
+                        curator_text=curator_text(source),
+                        whole_text=source.body,
                     )
                     self._apply(source, verdict, landing, last_call, now)
                 notes = (
@@ -221,7 +230,13 @@ class SourceLander:
         if verdict.duplicate_of and claim is not None:
             # A repeat is further evidence for the claim it repeats, from this source.
             insert_claim_evidence(
-                self.db, verdict.duplicate_of, source.id, source.content_hash, claim.quotes, now
+                self.db,
+                verdict.duplicate_of,
+                source.id,
+                source.content_hash,
+                claim.quotes,
+                now,
+                claim.snapped_from,
             )
             _collect_stances(verdict.duplicate_of, claim, landing.stances)
 
@@ -240,6 +255,7 @@ class SourceLander:
                 confidence=claim.confidence,
                 domain=claim.domain,
                 quotes=tuple(claim.quotes),
+                snapped_from=claim.snapped_from,
                 model=self.model_name,
                 at=now,
                 stances=tuple((s.belief_id, s.stance, s.rationale) for s in claim.beliefs),

@@ -343,7 +343,7 @@ class _Run:
         per_source = []
         for source in todo:
             try:
-                per_source.append((source, chunk_text(source_text(source))))
+                per_source.append((source, chunk_text(source.body)))
             except Exception as exc:
                 self._isolate(source, exc)
         try:
