@@ -75,10 +75,31 @@ def source_files(titles: set[str], corpus: Path = CORPUS) -> dict[str, Path]:
     return found
 
 
+def recorded_model(run: list[tuple[str, list[str]]]) -> Any:
+    """A chat model that answers each prompt with the next recorded reply for its source's title
+    (so a reply that parses now, where it did not then, leaves the re-ask reply unused instead of
+    handing it to the next source)."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+    from langchain_core.messages import AIMessage
+
+    from agent.llm.messages import message_text
+    from agent.llm.prompt_blocks import read_blocks
+
+    queues = {title: list(replies) for title, replies in run}
+
+    class Recorded(FakeListChatModel):
+        def invoke(self, messages: Any, *args: Any, **kwargs: Any) -> Any:
+            prompt = next(
+                message_text(m) for m in reversed(messages) if "<source " in message_text(m)
+            )
+            queue = queues[read_blocks(prompt).title]
+            return AIMessage(content=queue.pop(0) if queue else '{"claims": []}')
+
+    return Recorded(responses=[""])
+
+
 def replay_run(run: list[tuple[str, list[str]]], files: dict[str, Path], home: Path) -> dict:
     """One run in a fresh workspace `home`; its proposals, acceptances and reason codes."""
-    from langchain_core.language_models.fake_chat_models import FakeListChatModel
-
     import agent.extract.pipeline as pipeline
     from agent.config import resolve_settings
     from agent.extract.pipeline import ProcessOptions, process
@@ -87,8 +108,7 @@ def replay_run(run: list[tuple[str, list[str]]], files: dict[str, Path], home: P
     archive.mkdir(parents=True)
     for number, (title, _) in enumerate(run):
         shutil.copy(files[title], archive / f"{number:02d}-{files[title].name}")
-    replies = [reply for _, replies in run for reply in replies]
-    model = FakeListChatModel(responses=replies)
+    model = recorded_model(run)
     original = pipeline.make_chat_model
     pipeline.make_chat_model = lambda spec, embedder, settings=None: model  # type: ignore[assignment]
     try:
