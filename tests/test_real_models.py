@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from pydantic import Field
 from typer.testing import CliRunner
 
 import agent.extract.pipeline
@@ -106,7 +107,7 @@ def with_model(monkeypatch: pytest.MonkeyPatch, model: Any) -> None:
 class Recording(FakeListChatModel):
     """Queued replies, and every conversation it was sent."""
 
-    seen: list[list[Any]] = []
+    seen: list[list[Any]] = Field(default_factory=list)
 
     def invoke(self, messages: Any, *args: Any, **kwargs: Any) -> Any:
         self.seen.append(list(messages))
@@ -288,7 +289,6 @@ def test_the_reask_shows_the_parse_error_and_the_offending_span(
 ) -> None:
     broken = '{"claims": [{"title": "None of the companies has a "coherent" plan"}]}'
     model = Recording(responses=[broken, '{"claims": []}'])
-    model.seen.clear()
     with_model(monkeypatch, model)
     runner.invoke(app, ["process", str(archive), "--no-write-back"])
     reask = model.seen[1][-1].content
