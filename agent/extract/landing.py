@@ -166,6 +166,8 @@ class SourceLander:
                     f"{self.model_name} returned {landing.proposed} claims, "
                     f"{landing.rejected} rejected by validator"
                 )
+                if extraction.reply.repaired:
+                    notes += f"; reply repaired: {extraction.reply.repaired}"
                 if extraction.reply.notes:
                     notes += f". Model notes: {extraction.reply.notes}"
             if route is not None and (why := route.note(source_domains(source.frontmatter))):
