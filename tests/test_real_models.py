@@ -313,11 +313,11 @@ def test_the_recorded_replies_of_a_small_model_replayed_through_process(
 ) -> None:
     """Qwen2.5-Coder-1.5B's ten recorded exchanges (three runs over three sources): 3 of 13
     proposals were accepted before issue 17, two of them only on quotes of the curators' notes;
-    5 of 14 now (the reply with a bare `"` in its strings is read once repaired: 14 proposals).
-    One more is that repaired reply's claim. Three are saved by snapping (both RSP claims: a trailing "." and "in February 2026."
-    added; "The FLI AI Safety Index ..." with "The" added), the Lean claim keeps its place with
-    its "This note argues that" frame cut, and "The index methodology was peer-reviewed", quoted
-    from the curators' Context note, is refused with its own reason."""
+    5 of 14 now (the reply with a bare `"` in its strings is read once repaired, and its claim
+    is accepted). Three are saved by snapping (both RSP claims: a trailing "." and "in February
+    2026." added; "The FLI AI Safety Index ..." with "The" added), the Lean claim keeps its place
+    with its "This note argues that" frame cut, and "The index methodology was peer-reviewed",
+    quoted from the curators' Context note, is refused with its own reason."""
     if not REPLIES.exists():
         pytest.skip("../shared/corpus/model-replies is not beside the project")
     from bench.replay_replies import replay_run, runs_of, source_files
