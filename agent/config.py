@@ -47,6 +47,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("llm_timeout", "TRACKER_LLM_TIMEOUT", "seconds one model request may take"),
     Variable("llm_retries", "TRACKER_LLM_RETRIES", "retries after a provider fault"),
     Variable("llm_backoff", "TRACKER_LLM_BACKOFF", "first backoff delay in seconds"),
+    Variable("llm_temperature", "TRACKER_LLM_TEMPERATURE", "sampling temperature sent (0..2)"),
+    Variable("llm_max_tokens", "TRACKER_LLM_MAX_TOKENS", "most output tokens a reply may have"),
+    Variable("llm_seed", "TRACKER_LLM_SEED", "sampling seed, where the provider takes one"),
     Variable("prices", "TRACKER_PRICES", "price table for the cost summary (USD per 1M tokens)"),
     Variable("prompts_dir", "TRACKER_PROMPTS", "folder of prompt templates (default: packaged)"),
     Variable("openai_api_key", "OPENAI_API_KEY", "key for openai:MODEL", secret=True),
@@ -66,7 +69,8 @@ class Settings:
     """Resolved settings; `origins` maps each field to 'flag', 'env' or 'default'.
 
     Numeric settings are kept as written and checked where they are used (`rule` here,
-    `agent.llm.policy.call_policy` for the model call settings), so a bad retry count stops a
+    `agent.llm.policy.call_policy` and `agent.llm.sampling.sampling_settings` for the model call
+    settings), so a bad retry count stops a
     command that calls a model, not `tracker beliefs`.
     """
 
@@ -78,6 +82,9 @@ class Settings:
     llm_timeout: str | None = None
     llm_retries: str | None = None
     llm_backoff: str | None = None
+    llm_temperature: str | None = None
+    llm_max_tokens: str | None = None
+    llm_seed: str | None = None
     prices: Path | None = None
     prompts_dir: Path | None = None
     openai_api_key: str | None = None

@@ -59,8 +59,10 @@ class LoopbackModel:
     def _answer(self, payload: dict[str, Any]) -> bytes:
         with self._lock:
             self.requests += 1
-        first = payload["messages"][0]["content"]
-        text = quoting_reply(first if isinstance(first, str) else str(first), self.claims)
+        first = "\n".join(
+            str(m["content"]) for m in payload["messages"] if m["role"] != "assistant"
+        )
+        text = quoting_reply(first, self.claims)
         time.sleep(self.latency)
         return json.dumps(
             {

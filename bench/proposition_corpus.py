@@ -5,7 +5,9 @@ genuinely label-like; they are listed for a person to judge). Titles come from:
 - `claims/*.md` file names of teleo-ai-alignment and `claims/*/*.md` of teleo-collective (a
   `title:` in the frontmatter wins over the file name);
 - the `claims_extracted` lists in the frontmatter of both corpora's `sources/*.md`;
-- and, apart, the `description:` sentences of those claim files.
+- and, apart, the `description:` sentences of those claim files, and the past-tense and passive
+  sentences of those claim files' bodies (a sentence with "was", "were", "been" or an -ed word;
+  curated prose, so nearly all are propositions; a harder test of the past-tense rules).
 A file-name title with no spaces has its dashes read as spaces.
 
 Run: .venv/bin/python bench/proposition_corpus.py [--corpus-root DIR] [--json FILE]
@@ -70,6 +72,30 @@ def descriptions(files: list[Path]) -> list[str]:
     return [d.strip() for d in found if isinstance(d, str) and d.strip()]
 
 
+_PAST = re.compile(r"\b(?:was|were|been|[a-z]{3,}ed)\b")
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]][.!])\s+(?=[A-Z])")
+
+
+def past_sentences(files: list[Path]) -> list[str]:
+    """Past-tense or passive sentences of the claim notes' prose paragraphs (links unwrapped)."""
+    found = []
+    for path in files:
+        if path.stem.startswith("_"):
+            continue
+        body = _FRONTMATTER.sub("", path.read_text(encoding="utf-8"), count=1)
+        body = body.split("\n---\n", 1)[0]  # the "Relevant Notes" list follows a rule
+        for paragraph in body.split("\n\n"):
+            paragraph = " ".join(paragraph.split())
+            if not paragraph or paragraph[0] in "#->|*" or paragraph.endswith(":"):
+                continue
+            paragraph = re.sub(r"\[\[([^\]|]*)(?:\|[^\]]*)?\]\]", r"\1", paragraph)
+            for sentence in _SENTENCE_END.split(paragraph):
+                sentence = sentence.strip()
+                if len(sentence.split()) >= 6 and _PAST.search(sentence) and sentence[0].isupper():
+                    found.append(sentence)
+    return found
+
+
 def groups(root: Path) -> dict[str, list[str]]:
     ai, collective = root / "teleo-ai-alignment", root / "teleo-collective"
     ai_claims = sorted((ai / "claims").glob("*.md"))
@@ -81,6 +107,9 @@ def groups(root: Path) -> dict[str, list[str]]:
         "teleo-collective claims_extracted": extracted_titles(collective / "sources"),
         # Not titles, but curated sentences too: a harder test of the same check.
         "claim descriptions (both corpora)": descriptions(ai_claims + collective_claims),
+        "past-tense and passive sentences of claim notes (both corpora)": past_sentences(
+            ai_claims + collective_claims
+        ),
     }
 
 

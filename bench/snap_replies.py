@@ -41,14 +41,15 @@ _SALVAGE_RE = re.compile(r'(?m)^\s*"quote"\s*:\s*"(.*)"\s*,?\s*$')
 
 
 def source_text(request: dict[str, Any]) -> tuple[str, str] | None:
-    """(source id, text) from the first user message that carries a `<source>` block."""
+    """(source title, text) from the first user message that carries a `<source>` block (the
+    prompt names a source by its title only)."""
     for message in request.get("messages", []):
         if message.get("role") == "user" and "<source" in str(message.get("content", "")):
             try:
                 blocks = read_blocks(message["content"])
             except ValueError:
                 continue
-            return blocks.source_id, blocks.text
+            return blocks.title, blocks.text
     return None
 
 

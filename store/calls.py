@@ -31,6 +31,11 @@ class CallRecord:
     messages_sha256: str | None = None
     cached: bool = False
     cost_usd: float | None = None
+    at: str | None = None
+    """When this attempt was made (each retry its own time); None: the landing's time."""
+    sampling: str | None = None
+    """JSON of the sampling sent ({"temperature", "max_tokens", "seed"}); None: none (offline,
+    replay, or a record from before m011)."""
 
 
 def insert_call(
@@ -40,7 +45,7 @@ def insert_call(
     cursor = db.execute(
         "INSERT INTO model_calls (source, sha256, prompt_name, prompt_hash, model, attempt, "
         "raw_reply, error, input_tokens, output_tokens, latency_ms, at, messages_sha256, cached, "
-        "cost_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "cost_usd, sampling) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             source_id,
             sha256,
@@ -53,10 +58,11 @@ def insert_call(
             call.input_tokens,
             call.output_tokens,
             call.latency_ms,
-            now,
+            call.at or now,
             call.messages_sha256,
             int(call.cached),
             call.cost_usd,
+            call.sampling,
         ],
     )
     return cursor.lastrowid
@@ -75,12 +81,12 @@ def calls_of_content(db: Database, source_id: str, sha256: str) -> list[CallReco
     """Every recorded attempt for this content of the source, in the order they were made."""
     rows = db.execute(
         "SELECT prompt_name, prompt_hash, model, attempt, raw_reply, error, input_tokens, "
-        "output_tokens, latency_ms, messages_sha256, cached, cost_usd FROM model_calls "
-        "WHERE source = ? AND sha256 = ? ORDER BY id",
+        "output_tokens, latency_ms, messages_sha256, cached, cost_usd, at, sampling "
+        "FROM model_calls WHERE source = ? AND sha256 = ? ORDER BY id",
         [source_id, sha256],
     ).fetchall()
     return [
-        CallRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], bool(r[10]), r[11])
+        CallRecord(*r[:10], bool(r[10]), r[11], r[12], r[13])  # type: ignore[misc]
         for r in rows
     ]
 

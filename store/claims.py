@@ -28,6 +28,8 @@ class NewClaim:
     model: str
     at: str
     stances: tuple[tuple[str, str, str], ...]  # (belief, stance, rationale)
+    snapped_from: tuple[str | None, ...] = ()
+    """Beside each quote, the model's wording if it was snapped onto the verbatim span."""
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,8 @@ def insert_claim(db: Database, claim: NewClaim) -> None:
     """An accepted claim and its stances (the id is deterministic: a re-run replaces it)."""
     db.execute(
         "INSERT OR REPLACE INTO claims (id, source, sha256, call, title, description, "
-        "confidence, domain, quotes, model, created_at, superseded_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        "confidence, domain, quotes, model, created_at, superseded_at, snapped_from) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
         [
             claim.id,
             claim.source,
@@ -61,6 +63,7 @@ def insert_claim(db: Database, claim: NewClaim) -> None:
             json.dumps(list(claim.quotes)),
             claim.model,
             claim.at,
+            json.dumps(list(claim.snapped_from)) if any(claim.snapped_from) else None,
         ],
     )
     db.execute("DELETE FROM claim_beliefs WHERE claim = ?", [claim.id])
@@ -73,13 +76,22 @@ def insert_claim(db: Database, claim: NewClaim) -> None:
 
 
 def insert_claim_evidence(
-    db: Database, claim_id: str, source: str, sha256: str, quotes: Sequence[str], at: str
+    db: Database,
+    claim_id: str,
+    source: str,
+    sha256: str,
+    quotes: Sequence[str],
+    at: str,
+    snapped_from: Sequence[str | None] = (),
 ) -> None:
-    """Quotes of another proposal that repeated `claim_id`: further evidence for it."""
-    for quote in quotes:
+    """Quotes of another proposal that repeated `claim_id`: further evidence for it (with the
+    model's wording of each one that was snapped)."""
+    originals = list(snapped_from) or [None] * len(quotes)
+    for quote, original in zip(quotes, originals, strict=True):
         db.execute(
-            "INSERT INTO claim_evidence (claim, source, sha256, quote, at) VALUES (?, ?, ?, ?, ?)",
-            [claim_id, source, sha256, quote, at],
+            "INSERT INTO claim_evidence (claim, source, sha256, quote, at, snapped_from) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [claim_id, source, sha256, quote, at, original],
         )
 
 
@@ -135,7 +147,7 @@ def live_claims(
 ) -> list[dict[str, Any]]:
     """Live accepted claims (id, title, confidence, source, description, quotes), by source."""
     sql = (
-        "SELECT id, title, confidence, source, description, quotes FROM claims "
+        "SELECT id, title, confidence, source, description, quotes, snapped_from FROM claims "
         "WHERE superseded_at IS NULL"
     )
     params: list[str] = []
@@ -154,6 +166,7 @@ def live_claims(
             "source": r[3],
             "description": r[4],
             "quotes": json.loads(r[5]),
+            "snapped_from": json.loads(r[6]) if r[6] else [None] * len(json.loads(r[5])),
         }
         for r in db.execute(sql, params).fetchall()
     ]

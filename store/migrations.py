@@ -409,6 +409,26 @@ def m010_known_claims(db: Database) -> None:
 
 
 @migrations()
+def m011_call_sampling(db: Database) -> None:
+    """`model_calls.sampling`: the sampling each call sent (JSON: temperature, max_tokens and the
+    seed where the provider takes one), so an auditor can tell a reply sampled at temperature 0
+    from one left to a server's defaults. NULL for offline and replay calls and older rows."""
+    db.execute("ALTER TABLE model_calls ADD COLUMN sampling TEXT")
+
+
+@migrations()
+def m012_snapped_quotes(db: Database) -> None:
+    """What a snapped evidence quote was before it was snapped (`agent.text.quote_snap`).
+
+    The stored quote is always the verbatim span of the source; `claims.snapped_from` is a JSON
+    list beside `claims.quotes` (the model's wording of each quote, or null where it was
+    verbatim; NULL for rows from before), and `claim_evidence.snapped_from` the same for one
+    quote of a repeated claim."""
+    db.execute("ALTER TABLE claims ADD COLUMN snapped_from TEXT")
+    db.execute("ALTER TABLE claim_evidence ADD COLUMN snapped_from TEXT")
+
+
+@migrations()
 def m014_text_vectors(db: Database) -> None:
     """Vectors of the register's belief texts, by embedding model and text hash.
 

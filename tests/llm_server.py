@@ -30,10 +30,17 @@ class Request:
     repeat: int  # 0 for the first request that starts with this prompt, 1 for the next, ...
     headers: dict[str, str]  # names in lower case
     at: float
+    payload: dict[str, Any] = field(default_factory=dict)  # the whole request body
 
     @property
     def prompt(self) -> str:
-        return content_text(self.messages[0]["content"])
+        """The prompt as sent: the system and user messages before the first reply, joined."""
+        parts: list[str] = []
+        for message in self.messages:
+            if message.get("role") == "assistant":
+                break
+            parts.append(content_text(message.get("content", "")))
+        return "\n".join(parts)
 
 
 @dataclass
@@ -114,11 +121,14 @@ class LLMServer:
     def _handle(self, payload: dict[str, Any], headers: dict[str, str]) -> Reply:
         model = str(payload.get("model"))
         messages = payload.get("messages", [])
-        key = (model, json.dumps(messages[:1]))
+        if payload.get("system"):  # Anthropic sends the system message beside the messages
+            messages = [{"role": "system", "content": payload["system"]}, *messages]
+        first_user = next((i for i, m in enumerate(messages) if m.get("role") == "user"), 0)
+        key = (model, json.dumps(messages[: first_user + 1]))  # the conversation's start
         with self._lock:
             repeat = self._seen.get(key, 0)
             self._seen[key] = repeat + 1
-            request = Request(model, messages, repeat, headers, time.monotonic())
+            request = Request(model, messages, repeat, headers, time.monotonic(), payload)
             self.requests.append(request)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)

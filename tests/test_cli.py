@@ -68,7 +68,7 @@ def test_process_json_then_read_commands(fake_embedder, sample_archive: Path) ->
 
     claims = json.loads(invoke("claims", "--json").stdout)
     assert len(claims) == report["claims_accepted"]
-    assert set(claims[0]) == {"id", "title", "confidence", "source", "beliefs"}
+    assert set(claims[0]) == {"id", "title", "confidence", "source", "beliefs", "evidence"}
     one = claims[0]["source"]
     assert all(
         c["source"] == one for c in json.loads(invoke("claims", "--source", one, "--json").stdout)

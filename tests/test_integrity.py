@@ -206,7 +206,9 @@ def test_any_number_of_reformatted_copies_moves_nothing_more(
     tmp = tmp_path_factory.mktemp("copies")
     folder = tmp / "archive"
     folder.mkdir()
-    text = (SAMPLE / "2026-05-00-oversight-gap-field-notes.md").read_text()
+    # The sample source whose claims take a stance under the hashing embedder, so its events
+    # are there to be counted (the field notes' stance came from their curators' note).
+    text = (SAMPLE / "reading-list-notes.txt").read_text()
     (folder / "one.md").write_text(text)
     run(folder, tmp / "single")
     for number in range(len(changes)):
@@ -258,13 +260,14 @@ def test_a_deleted_source_is_retired_but_kept_in_history(fake_embedder, archive,
 
 def test_ids_never_shift_when_a_colliding_file_appears(fake_embedder, tmp_path, home) -> None:
     root = tmp_path / "archive"
-    text = (SAMPLE / "2026-05-00-oversight-gap-field-notes.md").read_text()
+    text = (SAMPLE / "reading-list-notes.txt").read_text()  # a source with evidence
     for folder, extra in (("b", "first"), ("c", "second")):
         (root / folder).mkdir(parents=True)
         (root / folder / "x.md").write_text(text + f"\nThe {extra} team wrote this paragraph.\n")
     run(root, home)
     ids_before = {s.abspath: s.id for s in scan_archive([root]).sources}
     events_before = live_events(home)
+    assert events_before
     (root / "a").mkdir()
     (root / "a" / "x.md").write_text("# Unrelated\n\nA note about something else entirely.\n")
     run(root, home)

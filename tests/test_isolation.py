@@ -78,7 +78,7 @@ class Replier(FakeListChatModel):
     def invoke(self, messages: Any, *args: Any, **kwargs: Any) -> Any:
         from langchain_core.messages import AIMessage
 
-        prompt = messages[0].content
+        prompt = messages[-1].content
         return AIMessage(content=self.responses[0] if "POISON" not in prompt else "POISON")
 
 

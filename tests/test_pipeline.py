@@ -83,9 +83,12 @@ def test_duplicate_content_counts_once(fake_embedder, sample_archive, tmp_path) 
 
 def test_changed_source_replaces_its_evidence(fake_embedder, sample_archive, tmp_path) -> None:
     run(sample_archive)
-    target = sample_archive / "2026-05-00-oversight-gap-field-notes.md"
+    # The one sample source whose claims take a stance under the hashing embedder (the field
+    # notes' stance came from their "Why this matters" note, no longer shown to the model).
+    target = sample_archive / "reading-list-notes.txt"
     text = target.read_text()
-    target.write_text(text.replace("one in five", "one in ten"))
+    assert "questions of values or intent" in text
+    target.write_text(text.replace("questions of values or intent", "questions of goals or intent"))
     report = run(sample_archive)
     assert report.processed == 1 and report.skipped == 3
     # A clean run over the changed archive gives exactly the same credences.

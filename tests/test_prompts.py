@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from agent.errors import ConfigError
+from agent.extract.landing import source_text
 from agent.extract.pipeline import extract_prompt_values
 from agent.llm.prompt_blocks import BeliefView, beliefs_block, read_blocks
-from agent.llm.prompts import load_prompt, packaged_prompts
+from agent.llm.prompts import load_prompt, packaged_prompts, split_messages
 from store.archive import read_source
 
 
@@ -25,7 +26,12 @@ def test_rendered_prompt_gives_back_source_and_beliefs(sample_archive: Path) -> 
     views = [BeliefView("B4", "Checking gets harder", 'Proof checkers "scale"')]
     prompt = load_prompt("extract").render(**extract_prompt_values(source, beliefs_block(views)))
     blocks = read_blocks(prompt)
-    assert blocks.text == source.body
+    assert blocks.text == source_text(source)
+    assert source.body.startswith(blocks.text)  # only the curators' notes at the end are left out
+    assert "## Agent Notes" in source.body and "Agent Notes" not in prompt
+    system, user = split_messages(prompt)
+    assert system is not None and "<source" not in system and "<beliefs>" not in system
+    assert read_blocks(user) == blocks  # the user message alone carries what a model works from
     assert blocks.title == source.title
     assert "id=" not in prompt.split("<source", 1)[1].split(">", 1)[0]  # no id in the prompt
     assert blocks.beliefs == views

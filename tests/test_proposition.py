@@ -160,3 +160,46 @@ def test_every_curated_title_of_both_corpora_is_a_proposition(corpus: str) -> No
     rejected = {t: p for t in titles if t not in LABEL_TITLES and (p := proposition_problem(t))}
     assert rejected == {}
     assert all(proposition_problem(t) for t in LABEL_TITLES & set(titles))
+
+
+# --- issue 17: sentences of the claim notes of both corpora, once falsely rejected ------------
+
+CLAIM_NOTE_SENTENCES = [
+    # teleo-collective (rio's claims)
+    "They responded by lobbying to maintain regulatory advantages rather than competing "
+    "aggressively.",
+    "To address manipulation concerns, Polymarket partnered with Palantir and TWG AI to build "
+    "surveillance systems detecting suspicious trading patterns.",
+    "This represents an extreme case of limited participation in a futarchy-governed decision.",
+    # teleo-ai-alignment
+    "This inverts the assumed regulatory dynamic.",
+    "Each overstated capability claim raises expectations.",
+    "While 12 companies published Frontier AI Safety Frameworks in 2025, these remain voluntary "
+    "commitments without binding legal requirements.",
+    "Whether learned β variance generalizes as a reliable diversity diagnostic across domains and "
+    "model scales has not been empirically tested.",
+    "This provides a concrete inflection point for the capability-matched escalation model.",
+    # the recorded Qwen2.5-Coder-1.5B reply, once its "This note argues that" frame is cut
+    "The formalization of Claude's Cycles in Lean 4 correctly decomposes the arcs of the Cayley "
+    "digraph on Z_m^3 into three directed Hamiltonian cycles for all odd m > 1.",
+]
+
+
+@pytest.mark.parametrize("sentence", CLAIM_NOTE_SENTENCES)
+def test_sentences_of_the_claim_notes_are_propositions(sentence: str) -> None:
+    assert proposition_problem(sentence) is None
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "This section",
+        "These results",
+        "Lean 4 formalization",
+        "Whether learned variance generalizes",
+        "They",
+        "The raises and the cuts of 2025",
+    ],
+)
+def test_the_new_rules_leave_labels_labels(label: str) -> None:
+    assert proposition_problem(label)

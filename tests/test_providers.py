@@ -202,9 +202,12 @@ def test_the_call_summary_counts_every_call_once() -> None:
         "input_tokens": 501,
         "output_tokens": 251,
         "cost_usd": 25.0,
+        "cost_basis": "priced",
+        "unpriced_calls": 0,
     }
     summary.add([CallRecord("extract", "h", "openai:x", 1, "{}", None, 1, 1, 0.1)])  # unpriced
     assert summary.as_json()["cost_usd"] is None and "unknown" in summary.line()
+    assert summary.as_json()["cost_basis"] == "unknown" and summary.unpriced == 1
 
 
 def test_config_shows_the_call_policy_and_whether_keys_are_set_never_the_keys(

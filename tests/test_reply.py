@@ -122,3 +122,24 @@ def test_extract_without_preference_takes_the_last() -> None:
 def test_top_level_array_is_not_an_object() -> None:
     with pytest.raises(MalformedReply, match="no 'claims' list"):
         parse_reply('[{"title": "a"}]')
+
+
+def test_a_bare_quote_mark_copied_into_a_string_is_escaped_and_said() -> None:
+    reply = (
+        '```json\n{\n  "claims": [\n    {\n'
+        '      "title": "None of them has a coherent plan" for AI safety",\n'
+        '      "evidence": [{"quote": "x"}]\n    }\n  ],\n  "notes": "n"\n}\n```'
+    )
+    parsed = parse_reply(reply)
+    assert parsed.claims[0]["title"] == 'None of them has a coherent plan" for AI safety'
+    assert parsed.repaired == "1 unescaped quote mark(s) inside JSON strings escaped"
+    assert parse_reply(json.dumps({"claims": []})).repaired == ""
+
+
+def test_only_one_pair_per_line_is_repaired_else_the_reply_stays_malformed() -> None:
+    several = '{"claims": [{"id": "B1", "stance": "sup"ports"}]}'  # two pairs on one line
+    with pytest.raises(MalformedReply, match="invalid JSON"):
+        parse_reply(several)
+    truncated = '{"claims": [\n  {"title": "cut off here'
+    with pytest.raises(MalformedReply, match="invalid JSON"):
+        parse_reply(truncated)

@@ -86,6 +86,7 @@ def test_reason_codes() -> None:
         "DESCRIPTION_REPEATS_TITLE",
         "BAD_CONFIDENCE",
         "QUOTE_NOT_IN_SOURCE",
+        "QUOTE_FROM_CURATOR_NOTES",
         "UNKNOWN_BELIEF",
         "BAD_STANCE",
         "DUPLICATE_CLAIM",

@@ -43,7 +43,7 @@ def answer_with_model(asker: AnswerContext, answer: Answer, hits: list[Hit]) -> 
 
     from agent.llm.policy import call_policy
     from agent.llm.prompts import load_prompt
-    from agent.llm.providers import make_chat_model
+    from agent.llm.providers import make_chat_model, sampling_sent
 
     template = load_prompt("answer", asker.settings.prompts_dir)
     prompt = template.render(
@@ -55,7 +55,14 @@ def answer_with_model(asker: AnswerContext, answer: Answer, hits: list[Hit]) -> 
     spec = settings.llm
     policy = call_policy(settings)
     model = asker.model or make_chat_model(spec, None, settings)
-    caller = ModelCaller(model, spec, template, policy, secrets=settings.secret_values)
+    caller = ModelCaller(
+        model,
+        spec,
+        template,
+        policy,
+        secrets=settings.secret_values,
+        sampling=sampling_sent(spec, settings),
+    )
     calls: list[CallRecord] = []
     fallback = answer.answer  # the extractive answer, with its citations
     try:

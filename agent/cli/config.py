@@ -31,10 +31,12 @@ def config(
     means. Keys are shown as set or unset, never their values."""
     from agent.config import VARIABLES
     from agent.llm.policy import call_policy
+    from agent.llm.sampling import sampling_settings
     from agent.llm.secrets import redact
 
     settings = settings_for(home, beliefs, llm)
     policy = call_policy(settings)
+    sampling = sampling_settings(settings)
     computed: dict[str, object] = {
         "home": str(settings.home),
         "beliefs_path": str(settings.beliefs_path),
@@ -42,6 +44,9 @@ def config(
         "llm_timeout": policy.timeout,
         "llm_retries": policy.retries,
         "llm_backoff": policy.backoff,
+        "llm_temperature": sampling.temperature,
+        "llm_max_tokens": sampling.max_tokens,
+        "llm_seed": sampling.seed if sampling.seed is not None else "none",
         "prices": str(settings.prices_path),
         "prompts_dir": str(settings.prompts_dir) if settings.prompts_dir else "packaged",
     }

@@ -129,7 +129,8 @@ def claims(
     beliefs: BeliefsOpt = None,
     llm: LlmOpt = None,
 ) -> None:
-    """Accepted claims."""
+    """Accepted claims. --json adds each claim's evidence: the verbatim quote and, when the
+    model's quote was a near miss snapped onto it, what the model wrote (snapped_from)."""
     from agent.reports.views import claim_rows
 
     ws = open_ws(home, beliefs)
@@ -138,7 +139,10 @@ def claims(
     rows = claim_rows(ws.db, source=source, belief=belief)
     if json_out:
         print_json(
-            [{k: r[k] for k in ("id", "title", "confidence", "source", "beliefs")} for r in rows]
+            [
+                {k: r[k] for k in ("id", "title", "confidence", "source", "beliefs", "evidence")}
+                for r in rows
+            ]
         )
         return
     if not rows:
@@ -146,6 +150,9 @@ def claims(
     for r in rows:
         stances = ", ".join(f"{b['id']} {b['stance']}" for b in r["beliefs"]) or "no belief"
         echo_line(f"{r['id']} [{r['source']}] ({r['confidence']}; {stances}) {r['title']}")
+        for item in r["evidence"]:
+            if item["snapped_from"]:
+                echo_line(f"  quote {item['quote']!r} snapped from {item['snapped_from']!r}")
 
 
 @app.command()

@@ -7,7 +7,6 @@ either all of it or none of it, and the next run redoes exactly what is missing.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -27,6 +26,8 @@ from agent.extract.validate import (
     malformed_output_reason,
     validate_claim,
 )
+from agent.llm.caller import now_iso
+from agent.text.curation import split_curation
 from beliefs.register import Register
 from beliefs.rule import RuleSettings
 from store.archive import Source
@@ -45,10 +46,6 @@ from store.sources import source_exists, source_row, upsert_source
 DUPLICATE_SIMILARITY = 0.92
 
 
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-
-
 def claim_id(source_id: str, title: str) -> str:
     """Deterministic, so a re-run after a crash writes the same ids."""
     digest = hashlib.sha256(f"{source_id}\n{title.strip().casefold()}".encode()).hexdigest()
@@ -56,8 +53,14 @@ def claim_id(source_id: str, title: str) -> str:
 
 
 def source_text(source: Source) -> str:
-    """The text a model sees and quotes are checked against: the body, after any frontmatter."""
-    return source.body
+    """The text a model sees and quotes are checked against: the body, after any frontmatter,
+    less the curators' sections (notes, hints, connections: `agent.text.curation`)."""
+    return split_curation(source.body).evidence
+
+
+def curator_text(source: Source) -> str:
+    """The curators' sections of the body, which a quote must not come from."""
+    return split_curation(source.body).notes
 
 
 class DuplicateIndex:
@@ -155,12 +158,16 @@ class SourceLander:
                         shown,
                         _Finder(self.duplicates, landing.batch_titles, source.id),
                         quote_text_extra=source.title,
+                        curator_text=curator_text(source),
+                        whole_text=source.body,
                     )
                     self._apply(source, verdict, landing, last_call, now)
                 notes = (
                     f"{self.model_name} returned {landing.proposed} claims, "
                     f"{landing.rejected} rejected by validator"
                 )
+                if extraction.reply.repaired:
+                    notes += f"; reply repaired: {extraction.reply.repaired}"
                 if extraction.reply.notes:
                     notes += f". Model notes: {extraction.reply.notes}"
             if route is not None and (why := route.note(source_domains(source.frontmatter))):
@@ -225,7 +232,13 @@ class SourceLander:
         if verdict.duplicate_of and claim is not None:
             # A repeat is further evidence for the claim it repeats, from this source.
             insert_claim_evidence(
-                self.db, verdict.duplicate_of, source.id, source.content_hash, claim.quotes, now
+                self.db,
+                verdict.duplicate_of,
+                source.id,
+                source.content_hash,
+                claim.quotes,
+                now,
+                claim.snapped_from,
             )
             _collect_stances(verdict.duplicate_of, claim, landing.stances)
 
@@ -244,6 +257,7 @@ class SourceLander:
                 confidence=claim.confidence,
                 domain=claim.domain,
                 quotes=tuple(claim.quotes),
+                snapped_from=claim.snapped_from,
                 model=self.model_name,
                 at=now,
                 stances=tuple((s.belief_id, s.stance, s.rationale) for s in claim.beliefs),

@@ -38,7 +38,7 @@ from agent.llm.policy import call_policy
 from agent.llm.pricing import price_table
 from agent.llm.prompt_blocks import source_block
 from agent.llm.prompts import load_prompt
-from agent.llm.providers import check_model_spec, is_remote, make_chat_model
+from agent.llm.providers import check_model_spec, is_remote, make_chat_model, sampling_sent
 from agent.llm.secrets import redact
 from agent.llm.summary import CallSummary
 from agent.text.clean import summary_line
@@ -346,7 +346,7 @@ class _Run:
         per_source = []
         for source in todo:
             try:
-                per_source.append((source, chunk_text(source_text(source))))
+                per_source.append((source, chunk_text(source.body)))
             except Exception as exc:
                 self._isolate(source, exc)
         try:
@@ -412,6 +412,7 @@ class _Run:
             cache,
             prices,
             secrets=settings.secret_values,
+            sampling=sampling_sent(settings.llm, settings),
         )
         self.report.calls.prices_path = str(prices.path)
         prompts, ready = [], []

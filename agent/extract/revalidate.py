@@ -25,7 +25,7 @@ from sqlite_utils import Database
 
 from agent.errors import InputError
 from agent.extract.extraction import CallRecord, Extraction
-from agent.extract.landing import source_text
+from agent.extract.landing import curator_text, source_text
 from agent.extract.reply import MalformedReply, parse_reply
 from agent.extract.validate import validate_claim
 from beliefs.register import Register
@@ -221,7 +221,13 @@ def _recheck(db: Database, register: Register, source: Source) -> Recheck | None
     finder = _RecordedDuplicates(duplicates)
     for proposed in extraction.reply.claims:
         verdict = validate_claim(
-            proposed, source_text(source), register.ids, finder, quote_text_extra=source.title
+            proposed,
+            source_text(source),
+            register.ids,
+            finder,
+            quote_text_extra=source.title,
+            curator_text=curator_text(source),
+            whole_text=source.body,
         )
         title = proposed.get("title") if isinstance(proposed, dict) else None
         key = _title_key(title)

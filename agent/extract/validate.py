@@ -12,6 +12,14 @@ Decisions (CONTRACT leaves them open):
   BAD_STANCE (the ledger can record only one stance of a claim on a belief).
 - DUPLICATE_CLAIM is checked only when nothing else is wrong; the verdict then carries the
   cleaned claim too, so the pipeline can record it as evidence for the claim it repeats.
+- a quote that is not verbatim but is a near miss of one span of the source (`snap_quote`: a
+  trailing ".", a quote mark swapped, a word or two added at an end) is replaced by that span,
+  and the model's wording is kept beside it (`ValidClaim.snapped_from`): the stored quote is
+  always a verbatim span. Beyond the bound it is not found (QUOTE_NOT_IN_SOURCE).
+- quotes must come from the source's own text, not its curators' sections (`split_curation`);
+  a claim whose only quotes come from those is QUOTE_FROM_CURATOR_NOTES.
+- a title that opens with the contract's reading frame ("This note argues that ...") is kept
+  without it: the frame is how a reader checks a title, not part of it.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.text.normalize import normalize_for_match, quote_in_text
 from agent.text.proposition import proposition_problem
+from agent.text.quote_snap import snap_quote
 
 REASON_CODES = (
     "SCHEMA",
@@ -32,6 +41,7 @@ REASON_CODES = (
     "DESCRIPTION_REPEATS_TITLE",
     "BAD_CONFIDENCE",
     "QUOTE_NOT_IN_SOURCE",
+    "QUOTE_FROM_CURATOR_NOTES",
     "UNKNOWN_BELIEF",
     "BAD_STANCE",
     "DUPLICATE_CLAIM",
@@ -68,6 +78,9 @@ class ValidClaim:
     domain: str
     quotes: tuple[str, ...]
     beliefs: tuple[StanceOnBelief, ...]
+    snapped_from: tuple[str | None, ...] = ()
+    """Beside each quote: the model's wording when the quote was snapped onto the source's
+    verbatim span, else None (empty: no quote was snapped)."""
 
 
 @dataclass(frozen=True)
@@ -178,8 +191,44 @@ def _choice_problem(kind: str, value: str, allowed: tuple[str, ...]) -> str | No
     return f"{kind} '{value}' is not one of {', '.join(allowed)}{hint}"
 
 
-def _check_quotes(raw: dict[str, Any], source: str, extra: str) -> tuple[list[str], Reason | None]:
-    """The quotes found in the source (or the extra text); a reason when none is."""
+@dataclass(frozen=True)
+class QuoteText:
+    """Where quotes may come from: the source's evidence text (curators' parts left out), the
+    whole body (a quote must be a verbatim span of it too: no quote may run across a gap where a
+    curator's section was), more text such as the title, and the curators' parts."""
+
+    evidence: str
+    whole: str | None = None
+    extra: str = ""
+    curators: str = ""
+
+
+def _place(quote: str, text: QuoteText) -> tuple[str, str | None] | None:
+    """(the verbatim span to store, the model's wording if it was snapped), or None."""
+    if quote_in_text(quote, text.evidence) and (
+        text.whole is None or quote_in_text(quote, text.whole)
+    ):
+        return quote, None
+    if text.extra and quote_in_text(quote, text.extra):
+        return quote, None
+    snap = snap_quote(quote, text.evidence)
+    if snap is None or not snap.snapped:
+        return None
+    if text.whole is not None and not quote_in_text(snap.span, text.whole):
+        return None
+    return snap.span, quote
+
+
+def _from_curators(quote: str, curators: str) -> bool:
+    return bool(curators) and (
+        quote_in_text(quote, curators) or snap_quote(quote, curators) is not None
+    )
+
+
+def _check_quotes(
+    raw: dict[str, Any], text: QuoteText
+) -> tuple[list[tuple[str, str | None]], Reason | None]:
+    """The quotes placed in the source, each with its snapped-from wording; or the reason."""
     evidence = raw.get("evidence")
     quotes = [
         item["quote"].strip()
@@ -188,16 +237,39 @@ def _check_quotes(raw: dict[str, Any], source: str, extra: str) -> tuple[list[st
     ]
     if not quotes:
         return [], None  # nothing to look for; SCHEMA has said why
-    found = [q for q in quotes if quote_in_text(q, source) or (extra and quote_in_text(q, extra))]
-    if found:
-        return list(dict.fromkeys(found)), None
+    placed: dict[str, str | None] = {}
+    for quote in quotes:
+        found = _place(quote, text)
+        if found is not None and found[0] not in placed:
+            placed[found[0]] = found[1]
+    if placed:
+        return list(placed.items()), None
     listed = "; ".join(f"'{_short(q)}'" for q in quotes[:3])
     more = f" (and {len(quotes) - 3} more)" if len(quotes) > 3 else ""
+    if any(_from_curators(q, text.curators) for q in quotes):
+        return [], Reason(
+            "QUOTE_FROM_CURATOR_NOTES",
+            f"the evidence quotes come from the curators' notes, not the source: {listed}{more}; "
+            "quote the source's own text",
+        )
     return [], Reason(
         "QUOTE_NOT_IN_SOURCE",
         f"no evidence quote appears verbatim in the source: {listed}{more}; copy a span of at "
         "least 8 characters exactly as the source writes it",
     )
+
+
+_FRAME = re.compile(
+    r"^(?:this|the) (?:note|source|paper|claim) (?:argues|claims|shows) that\s+", re.I
+)
+
+
+def _without_frame(title: str) -> str:
+    """ "This note argues that X" -> "X" (capitalised): the frame is the reader's, not the title."""
+    rest = _FRAME.sub("", title, count=1)
+    if rest == title or not rest:
+        return title
+    return rest[0].upper() + rest[1:]
 
 
 def _check_beliefs(
@@ -246,10 +318,14 @@ def validate_claim(
     belief_ids: Collection[str],
     duplicates: DuplicateFinder | None = None,
     quote_text_extra: str = "",
+    curator_text: str = "",
+    whole_text: str | None = None,
 ) -> Verdict:
     """Judge one proposed claim item (see the module docstring for the rules).
 
-    `quote_text_extra` is more text a quote may come from (the source's title, say).
+    `source_text` is the text quotes must come from (the body less its curators' sections),
+    `whole_text` the body they must also be verbatim spans of, `quote_text_extra` more text a
+    quote may come from (the source's title, say), `curator_text` the curators' sections.
     """
     if not isinstance(proposed, dict):
         kind = "null" if proposed is None else type(proposed).__name__
@@ -264,6 +340,8 @@ def validate_claim(
         reasons.append(Reason("SCHEMA", pydantic_errors_compact(exc)))
 
     title, description = _text(proposed, "title"), _text(proposed, "description")
+    if title is not None:
+        title = _without_frame(title)
     if title is not None and (problem := proposition_problem(title)):
         reasons.append(Reason("NOT_A_PROPOSITION", f"title '{_short(title)}' {problem}"))
     if title is not None and description is not None and _repeats(title, description):
@@ -279,7 +357,9 @@ def validate_claim(
         problem := _choice_problem("confidence", confidence, CONFIDENCES)
     ):
         reasons.append(Reason("BAD_CONFIDENCE", problem))
-    quotes, quote_reason = _check_quotes(proposed, source_text, quote_text_extra)
+    quotes, quote_reason = _check_quotes(
+        proposed, QuoteText(source_text, whole_text, quote_text_extra, curator_text)
+    )
     if quote_reason:
         reasons.append(quote_reason)
     stances, belief_reasons = _check_beliefs(proposed, belief_ids)
@@ -287,13 +367,15 @@ def validate_claim(
 
     if reasons or model is None:
         return Verdict(proposed, None, tuple(reasons))
+    snapped = tuple(original for _, original in quotes)
     claim = ValidClaim(
-        title=" ".join(model.title.split()),
+        title=" ".join((title or model.title).split()),
         description=model.description,
         confidence=model.confidence,
         domain=model.domain,
-        quotes=tuple(quotes),
+        quotes=tuple(span for span, _ in quotes),
         beliefs=tuple(stances),
+        snapped_from=snapped if any(snapped) else (),
     )
     dup = duplicates.find_duplicate(claim.title, claim.description) if duplicates else None
     if dup:

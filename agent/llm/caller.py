@@ -9,6 +9,7 @@ what that means (extraction leaves the source for the next run; `ask` falls back
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from store.calls import CallRecord
 
 if TYPE_CHECKING:
     from agent.llm.pricing import PriceTable
+    from agent.llm.sampling import Sampling
     from store.reply_cache import ReplyCache
 
 
@@ -32,6 +34,11 @@ class ProviderError(InputError):
     def __init__(self, message: str, calls: list[CallRecord]) -> None:
         super().__init__(message)
         self.calls = calls
+
+
+def now_iso() -> str:
+    """The time of one attempt, as every record of tracker writes it (UTC, microseconds)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def _usage(message: Any) -> tuple[int | None, int | None]:
@@ -51,14 +58,26 @@ class ModelCaller:
     prices: PriceTable | None = None
     sleep: Callable[[float], None] = time.sleep
     secrets: Sequence[str] = ()
+    sampling: Sampling | None = None
+    """What the model is sent (set on its client by `make_chat_model`); recorded with each
+    call and part of the cache key, so a reply sampled otherwise is never served from the
+    cache. None for models that sample nothing (offline, replay)."""
 
-    def _record(self, calls: list[CallRecord], **fields: Any) -> CallRecord:
+    @property
+    def _cache_spec(self) -> str:
+        if self.sampling is None:
+            return self.model_name
+        return f"{self.model_name}\n{self.sampling.record_text()}"
+
+    def _record(self, calls: list[CallRecord], at: str, **fields: Any) -> CallRecord:
         call = CallRecord(
             self.template.name,
             self.template.sha256,
             self.model_name,
             len(calls) + 1,
             **fields,
+            at=at,
+            sampling=self.sampling.record_text() if self.sampling is not None else None,
         )
         calls.append(call)
         return call
@@ -72,10 +91,12 @@ class ModelCaller:
         digest = messages_digest(messages)
         started = time.perf_counter()
         if self.cache is not None:
-            hit = self.cache.get(self.model_name, digest)
+            at = now_iso()
+            hit = self.cache.get(self._cache_spec, digest)
             if hit is not None:
                 return self._record(
                     calls,
+                    at,
                     raw_reply=hit.reply,
                     error=None,
                     input_tokens=hit.input_tokens,
@@ -88,12 +109,14 @@ class ModelCaller:
         faults = 0
         while True:
             started = time.perf_counter()
+            at = now_iso()
             try:
                 message = self.model.invoke(messages)
             except Exception as exc:  # any provider failure: network, HTTP, SDK validation
                 fault = classify(exc, self.secrets)
                 self._record(
                     calls,
+                    at,
                     raw_reply=None,
                     error=fault.description,
                     input_tokens=None,
@@ -112,9 +135,10 @@ class ModelCaller:
             text = message_text(message)
             tokens_in, tokens_out = _usage(message)
             if self.cache is not None:
-                self.cache.put(self.model_name, digest, text, tokens_in, tokens_out)
+                self.cache.put(self._cache_spec, digest, text, tokens_in, tokens_out)
             return self._record(
                 calls,
+                at,
                 raw_reply=text,
                 error=None,
                 input_tokens=tokens_in,

@@ -56,6 +56,23 @@ def _balanced_end(text: str, at: int) -> int:
     return len(text)
 
 
+SPAN_BEFORE, SPAN_AFTER = 60, 20
+"""How much of the line around a JSON error the message shows."""
+
+
+def _offending(exc: json.JSONDecodeError) -> str:
+    """The span of the reply's line where decoding stopped, with `<<HERE>>` at the spot: a model
+    asked again sees what to fix (an unescaped " ends its string early: the spot is just after
+    it)."""
+    line_start = exc.doc.rfind("\n", 0, exc.pos) + 1
+    line_end = exc.doc.find("\n", exc.pos)
+    line_end = len(exc.doc) if line_end < 0 else line_end
+    start = max(line_start, exc.pos - SPAN_BEFORE)
+    end = min(line_end, exc.pos + SPAN_AFTER)
+    before, after = exc.doc[start : exc.pos].lstrip(), exc.doc[exc.pos : end].rstrip()
+    return f"at: {before}<<HERE>>{after}"
+
+
 def extract_last_json_object(text: str, prefer_key: str | None = None) -> dict[str, Any]:
     """Return the last top-level JSON object in `text`.
 
@@ -89,7 +106,7 @@ def extract_last_json_object(text: str, prefer_key: str | None = None) -> dict[s
             continue
         except json.JSONDecodeError as exc:
             if _looks_like_json_start(text, at) and not any(s < at < e for s, e, _ in broken):
-                message = f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
+                message = f"{exc.msg} (line {exc.lineno}, column {exc.colno}) {_offending(exc)}"
                 broken.append((at, _balanced_end(text, at), message))
             at = text.find("{", at + 1)
             continue

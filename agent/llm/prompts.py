@@ -43,10 +43,29 @@ class PromptTemplate:
         return names
 
     def render(self, **values: str) -> str:
+        """The filled template, system part and user part still joined by USER_MARKER."""
+        return self._render(values)
+
+    def _render(self, values: dict[str, str]) -> str:
         missing = self.variables - values.keys()
         if missing:
             raise ConfigError(f"prompt {self.name}: no value for {', '.join(sorted(missing))}")
         return string.Template(self.text).substitute(values)
+
+
+USER_MARKER = "<!-- user message -->\n"
+"""The line that cuts a template into a system message (the rules, the same for every source)
+and a user message (the register and the source). A small model follows rules given as a
+system message better, and a server can reuse its cache of the fixed system part."""
+
+
+def split_messages(prompt: str) -> tuple[str | None, str]:
+    """(system text or None, user text) of a rendered prompt; a template without the marker
+    (an older one in TRACKER_PROMPTS) is one user message, as before."""
+    system, marker, user = prompt.partition(USER_MARKER)
+    if not marker:
+        return None, prompt
+    return system.rstrip("\n"), user
 
 
 def load_prompt(name: str, directory: Path | None = None) -> PromptTemplate:

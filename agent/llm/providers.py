@@ -8,6 +8,10 @@ the timeout come from `Settings`, never from the environment directly.
 
 Nothing here asks for tool calling or provider-specific structured output: the model is asked for
 JSON in the message text, and tracker judges the reply itself.
+
+Sampling (temperature, most output tokens, a seed where the API takes one) is set on every
+client from `agent.llm.sampling`, never left to a server's defaults; `sampling_sent` says what a
+provider is sent, and that is what each call records.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from agent.errors import ConfigError
 from agent.llm.policy import call_policy
+from agent.llm.sampling import Sampling, sampling_settings
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -27,7 +32,6 @@ if TYPE_CHECKING:
 REMOTE_PROVIDERS = ("openai", "anthropic", "ollama")
 LOCAL_SERVER_KEY = "not-needed-for-a-local-server"
 DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
-MAX_OUTPUT_TOKENS = 8192
 
 
 def provider_of(spec: str) -> str:
@@ -61,10 +65,19 @@ def check_model_spec(spec: str, settings: Settings) -> str:
     return spec
 
 
+def sampling_sent(spec: str, settings: Settings) -> Sampling | None:
+    """The sampling `spec`'s provider is sent on every call; None for offline and replay, which
+    sample nothing (their replies are fixed by the prompt)."""
+    if not is_remote(spec):
+        return None
+    return sampling_settings(settings).for_provider(provider_of(spec))
+
+
 def make_chat_model(spec: str, embedder: Embedder | None, settings: Settings) -> BaseChatModel:
     """The langchain chat model for `spec`; provider SDKs are imported only here."""
     check_model_spec(spec, settings)
     policy = call_policy(settings)
+    sampling = sampling_sent(spec, settings) or Sampling()
     provider, _, name = spec.partition(":")
     if spec == "offline":
         from agent.llm.offline import OfflineChatModel
@@ -81,7 +94,14 @@ def make_chat_model(spec: str, embedder: Embedder | None, settings: Settings) ->
         base_url = settings.openai_base_url
         key = settings.openai_api_key or LOCAL_SERVER_KEY
         return ChatOpenAI(
-            model=name, base_url=base_url, api_key=key, timeout=policy.timeout, max_retries=0
+            model=name,
+            base_url=base_url,
+            api_key=key,
+            timeout=policy.timeout,
+            max_retries=0,
+            temperature=sampling.temperature,
+            max_tokens=sampling.max_tokens,
+            seed=sampling.seed,
         )
     if provider == "anthropic":
         from langchain_anthropic import ChatAnthropic
@@ -92,7 +112,8 @@ def make_chat_model(spec: str, embedder: Embedder | None, settings: Settings) ->
             anthropic_api_url=settings.anthropic_base_url or "https://api.anthropic.com",
             default_request_timeout=policy.timeout,
             max_retries=0,
-            max_tokens=MAX_OUTPUT_TOKENS,
+            max_tokens=sampling.max_tokens,
+            temperature=sampling.temperature,
         )
     from langchain_ollama import ChatOllama
 
@@ -101,4 +122,7 @@ def make_chat_model(spec: str, embedder: Embedder | None, settings: Settings) ->
         model=name,
         base_url=host if "://" in host else f"http://{host}",
         client_kwargs={"timeout": policy.timeout},
+        temperature=sampling.temperature,
+        num_predict=sampling.max_tokens,
+        seed=sampling.seed,
     )

@@ -147,6 +147,10 @@ def claim_rows(
             "beliefs": [{"id": b, "stance": s} for b, s, _ in stances.get(c["id"], [])],
             "description": c["description"],
             "quotes": c["quotes"],
+            "evidence": [
+                {"quote": quote, "snapped_from": original}
+                for quote, original in zip(c["quotes"], c["snapped_from"], strict=True)
+            ],
         }
         for c in claim_store.live_claims(db, source=source, belief=belief)
     ]

@@ -18,6 +18,12 @@ in a sentence that opens with a determiner ("the board set a deadline"). A year 
 subject ("December 2025 marked a shift"). Passives ("was/were/has been + participle") count
 through their auxiliary.
 
+A sentence-opening "This", "That" or "It" is a subject before an -s verb ("This inverts the
+dynamic"), "These"/"Those" before a base verb; a subject pronoun before a past counts whatever
+follows ("They responded by lobbying"); a name with a version number ends a subject before a
+strong object ("Lean 4 correctly decomposes the arcs"); a "whether" clause is a subject when
+"has" follows its verb ("Whether X generalizes has not been tested").
+
 Known misses: a participle label that opens with a determiner ("The methods tested in the
 study") passes; a noun phrase with a relative clause ("Agents that write their own tools")
 passes; a present tense of a verb outside the lexicon after a singular subject ("the digraph
@@ -47,6 +53,7 @@ _MODALS = _words("can could may might must shall should will would")
 _COPULAS = _words("is are was were")
 _WH = _words("how why what which who whom whose whether")
 _WH_CLAUSE = _words("when where while if")
+_CLAUSE_SUBJECT_AUX = _words("has have had")
 _DET = _words(
     "the a an this these those its their our his her my your some any each every no all both "
     "either neither another such much many more most few several own key main major core one "
@@ -72,11 +79,16 @@ _STRONG_NEXT = (_DET - _words("key main major core own")) | _words(
     "that whether how why what it them itself themselves us him humans"
 )
 _SUBJECTS = _words("we they you i people humans who that which")
+_OPENING_PRONOUNS = _words("this that it")
+"""Pronouns that, opening a sentence, are its subject: "This inverts the assumed dynamic"."""
+_PLURAL_PRONOUNS = _words("these those")
+"""Demonstratives that stand for a plural subject before a base verb ("these remain voluntary")."""
 _NOT_S_VERB = _words(
     "its this thus was has does is as us always perhaps sometimes towards whereas various news "
     "series species analysis basis less unless across"
 )
 _VERBS = _words(
+    "decompose partner "
     "abandon absorb accelerate accept accompany account accumulate achieve acquire act activate "
     "adapt add address adjust admit adopt advance advocate affect afford aggravate aggregate "
     "agree aim align alleviate allow alter amplify anticipate appear apply approve argue arise "
@@ -156,6 +168,7 @@ _PAST_PARTICIPLE = _words(
 _SAME_PAST = _words("bet burst cast cost cut hit hurt let put quit set shut split spread thrust")
 """Past tenses spelled like their base: finite after a singular subject only as a past."""
 _INTRANSITIVE = _words(
+    "partner "
     "accelerate accumulate agree appear arrive backfire climb cluster collapse compete "
     "concentrate continue contract converge cooperate decline decrease deepen depend deteriorate "
     "die differ diminish disagree disappear diverge double drop dwindle emerge end erode "
@@ -185,6 +198,8 @@ def _base_of_s(word: str) -> str:
 
 def _is_verb_base(word: str) -> bool:
     """In the lexicon (British -ise spelling too), or an -ize/-ify coinage ("tokenize")."""
+    if word in _VERBS:  # "raise", "advise": not British spellings of "raze", "advize"
+        return True
     if word.endswith(("ise", "yse")):
         word = word[:-2] + "ze"
     return word in _VERBS or (len(word) > 5 and word.endswith(("ize", "ify")))
@@ -248,15 +263,28 @@ def _reads_as_verb(low: list[str], i: int, strict: bool) -> bool:
     prev = low[j] if j >= 0 else None
     object_follows = nxt is not None and nxt not in _NOUN_NEXT
     strong = nxt in _STRONG_NEXT  # "lowers the barrier", "shows that ..."
+    before_prev = low[j - 1] if j >= 1 else None
+    versioned = (  # "Lean 4 correctly decomposes the arcs", "GPT 4 passed the exam"
+        prev is not None
+        and prev.isdigit()
+        and before_prev is not None
+        and before_prev[0].isalpha()
+        and before_prev not in _DET | _PREP | _FUNCTION
+    )
     after_noun = (
         prev is not None
         and prev not in _DET | _PREP
-        and (not prev.isdigit() or (_is_year(prev) and strong))
+        and (not prev.isdigit() or ((_is_year(prev) or versioned) and strong))
     )  # "December 2025 marked a shift"
+    pronoun_subject = j == 0 and prev in _OPENING_PRONOUNS  # "This inverts the dynamic"
     if w in _AUX:
         return w not in _MODALS or object_follows  # "free will" is not a modal
     if strict and not strong:
         return False
+    if _is_s_form(w) and pronoun_subject and (strong or _is_verb_base(_base_of_s(w))):
+        return nxt is not None and nxt not in _NOUN_NEXT
+    if prev in _SUBJECTS and _is_past(w) and w not in _NOT_ED_VERB:
+        return True  # "they responded by lobbying", "we found that"
     if _is_s_form(w):  # "the trap means ...", "sycophancy increases with size"
         base = _base_of_s(w)
         adverb_next = nxt is not None and nxt.endswith("ly") and not _is_verb_base(nxt)
@@ -274,7 +302,7 @@ def _reads_as_verb(low: list[str], i: int, strict: bool) -> bool:
         )
     plural_before = _is_s_form(prev) or (object_follows and any(map(_is_s_form, low[:j])))
     if _is_verb_base(w):  # a base verb after its plural subject: "models learn", "we know"
-        if prev in _SUBJECTS or (after_noun and plural_before):
+        if prev in _SUBJECTS or (after_noun and plural_before) or prev in _PLURAL_PRONOUNS:
             return True
         if w not in _SAME_PAST:
             return False
@@ -319,8 +347,9 @@ def proposition_problem(title: str) -> str | None:
     verbs = [i for i in range(len(low)) if _reads_as_verb(low, i, strict)]
     if low[0] in _AUX and low[0] not in _STATEMENT_AUX:
         return "reads as a question (it starts with an auxiliary); state the answer as a sentence"
-    if low[0] in _WH and not any(low[v] in _COPULAS for v in verbs[1:]):
-        # Only a pseudo-cleft ("What matters is X") is a statement: a copula after another verb.
+    if low[0] in _WH and not any(low[v] in _COPULAS | _CLAUSE_SUBJECT_AUX for v in verbs[1:]):
+        # Only a pseudo-cleft ("What matters is X") or a clause as subject ("Whether X holds
+        # has not been tested") is a statement: a copula or "has" after another verb.
         return "reads as a question or a heading (it starts with a question word)"
     if low[0] in _WH_CLAUSE and len(verbs) < 2:
         return "is a subordinate clause, not a sentence (it needs a main clause)"
