@@ -520,22 +520,25 @@ def propose(
         scores += settings.belief_weight * to_stmt.max(axis=1)
     chosen = select(pool, cand, scores, claim_cap(text, settings), settings)
 
+    judge = settings.stance.scaled(float(getattr(embedder, "similarity_scale", 1.0)))
     sentences = split_sentences(text)
     fm = re.search(r"^---(?:(?!\n---|\s---\s).)*?\sdomain:\s*[\"']?([a-z][a-z0-9-]+)", text, re.S)
     domain = fm.group(1) if fm else settings.default_domain  # the text's frontmatter wins
+    linking = (
+        np.maximum(about, to_target - judge.target_link_discount) if judge.target_links else about
+    )
+    linked = {i: links_for(linking[i], judge) if n_b else [] for i in chosen}
     claims = []
     for i in chosen:
         c = pool[i]
         if text[c.sentence.start : c.sentence.end] != c.sentence.quote:
             continue  # spans are cut from the text, so never; a guard for the contract
         links = []
-        for b in links_for(about[i], settings.stance) if n_b else []:
-            restated = max(float(to_stmt[i, b]), float(about[i, b])) >= (
-                settings.stance.restate_similarity
-            )
+        for b in linked[i]:
+            restated = max(float(to_stmt[i, b]), float(about[i, b])) >= judge.restate_similarity
             near = max(float(to_stmt[i, b]), float(about[i, b]))
-            against = float(to_target[i, b]) >= settings.stance.target_similarity and (
-                float(to_target[i, b]) - near >= settings.stance.target_margin
+            against = float(to_target[i, b]) >= judge.target_similarity and (
+                float(to_target[i, b]) - near >= judge.target_margin
             )
             stance, cue = direction(c.title, texts[b], restated, against)
             links.append(

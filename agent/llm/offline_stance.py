@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -47,7 +47,9 @@ _STOP_WORDS = (
 )
 _STOP = frozenset(_STOP_WORDS.split())
 WINDOW = 4
-"""How many words either side a negator may stand from a belief's term to be aimed at it."""
+"""How many words either side a negative predicate may stand from a belief's term."""
+SCOPE = 5
+"""How many words after a negator it reaches."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,26 @@ class StanceSettings:
     # belief by `target_margin`.
     target_similarity: float = 0.4
     target_margin: float = 0.0
+    # The disconfirmation target is part of the whole belief: a claim about what would weaken
+    # the belief is about the belief (links, by the same floor and margin).
+    target_links: bool = True
+    target_link_discount: float = 0.15  # a target sentence counts this much less than the belief
     max_beliefs_per_claim: int = 1
+
+    def scaled(self, scale: float) -> StanceSettings:
+        """The same rule for an embedder whose cosines run `scale` times MiniLM's (an embedder
+        says so by a `similarity_scale` attribute; MiniLM is 1)."""
+        if scale == 1.0:
+            return self
+        return replace(
+            self,
+            link_floor=self.link_floor * scale,
+            link_margin=self.link_margin * scale,
+            restate_similarity=self.restate_similarity * scale,
+            target_similarity=self.target_similarity * scale,
+            target_margin=self.target_margin * scale,
+            target_link_discount=self.target_link_discount * scale,
+        )
 
 
 @dataclass(frozen=True)
@@ -107,16 +128,23 @@ def _is_negator(tokens: list[str], i: int) -> bool:
 
 
 def polarity_flips(text: str, terms: set[str]) -> list[str]:
-    """The negators and negative predicates in `text` that stand near one of `terms`."""
+    """The negators and negative predicates in `text` aimed at one of `terms`.
+
+    A negator scopes forward ("not a technical problem", "only 10-20 percent of health
+    outcomes", "instead of degrading"): it is aimed when one of the next `SCOPE` words is a term,
+    the belief's own predicate included. A negative predicate ("oversight degrades") is aimed
+    when a term stands within `WINDOW` words of it either side."""
     tokens = re.findall(r"[a-z][a-z'-]*|\d+", text.lower())
     found = []
     for i, token in enumerate(tokens):
-        negative = _is_negator(tokens, i) or bool(_NEGATIVE_PREDICATES.match(token))
-        if not negative:
-            continue
-        near = tokens[max(0, i - WINDOW) : i] + tokens[i + 1 : i + 1 + WINDOW]
-        if any(t[:6] in terms and not _NEGATIVE_PREDICATES.match(t) for t in near):
-            found.append(token)
+        if _is_negator(tokens, i):
+            ahead = tokens[i + 1 : i + 1 + SCOPE]
+            if any(t[:6] in terms for t in ahead):
+                found.append(token)
+        elif _NEGATIVE_PREDICATES.match(token):
+            near = tokens[max(0, i - WINDOW) : i] + tokens[i + 1 : i + 1 + WINDOW]
+            if any(t[:6] in terms and not _NEGATIVE_PREDICATES.match(t) for t in near):
+                found.append(token)
     return found
 
 
