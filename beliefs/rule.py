@@ -443,14 +443,15 @@ def explain(settings: RuleSettings) -> str:
         " recorded as related (shown by claims, history and ask) with stance factor 0; it adds"
         " nothing to a or b and moves no credence. A model says related rather than guess.",
         "Direction (offline model): a claim links a belief only when it is about it, judged"
-        " against the whole belief (statement and description, never the register's"
-        " disconfirmation or grounding text naming notes), by a margin over the other beliefs."
-        " Its direction comes only from explicit signals aimed at the belief's own claim:"
-        " negation or a reversed predicate on the statement's terms challenges it (a negation"
-        " of the belief's own negative, e.g. 'explains only 10-20 percent' against"
-        " 'determined by factors outside', supports it); a close restatement with no such"
-        " signal supports it; hedged or two-sided wording complicates; anything else is"
-        " related.",
+        " against the whole belief (statement, description and disconfirmation target, the"
+        " target's sentences that only name a note left out), by a margin over every other"
+        " belief. Its direction comes only from explicit signals aimed at the belief's own"
+        " claim, and only when the claim restates that claim or its target: negation or a"
+        " negative predicate on the statement's terms, read against the statement's own"
+        " polarity (a negation of the belief's negative supports it: 'explains only 10-20"
+        " percent' against 'determined by factors outside'); with no such words, restating the"
+        " disconfirmation target challenges, two-sided wording complicates, a plain"
+        " restatement supports. Anything else is related.",
         "Credence: a / (a + b), the Beta mean; it never reaches 0 or 1.",
         "Interval: the equal-tailed Beta(a, b) quantiles (90% by default), widened if needed to"
         " contain the credence.",
