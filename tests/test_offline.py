@@ -389,3 +389,16 @@ def test_subjectless_summary_titles_keep_the_reported_clause() -> None:
     title = clean_title("Proves that simple voting rules fail for every scoring of agents (ours).")
     assert title == "Simple voting rules fail for every scoring of agents"
     assert clean_title("Shows the effect of scale.") == "Shows the effect of scale"
+
+
+def test_one_negation_is_one_turn() -> None:
+    positive = BeliefText(
+        "B5", "Collective superintelligence is the most promising path for agency"
+    )
+    hybrid = "The collective path is neither necessary nor the most promising path for agency"
+    assert direction(hybrid, positive, True)[0] == "challenges"
+    additive = "Collective superintelligence is not just promising, it is the path for agency"
+    assert direction(additive, positive, True)[0] == "supports"
+    negative = BeliefText("B4", "Verification degrades faster than capability grows")
+    longer = "Verification no longer degrades as capability grows"
+    assert direction(longer, negative, True)[0] == "challenges"

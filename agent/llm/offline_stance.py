@@ -119,11 +119,16 @@ def terms_of(statement: str) -> set[str]:
 
 
 def _is_negator(tokens: list[str], i: int) -> bool:
+    """Whether the word at i turns what follows around. "not just/only/merely X" adds rather
+    than denies; "nor" after "neither" is the same turn; "only" turns only a figure or share."""
     token = tokens[i]
+    after = tokens[i + 1] if i + 1 < len(tokens) else ""
     if token == "only":
-        return i + 1 < len(tokens) and bool(_ONLY_FIGURE.match(tokens[i + 1]))
-    if token == "longer":
-        return i > 0 and tokens[i - 1] == "no"
+        return bool(_ONLY_FIGURE.match(after))
+    if token == "not" and after in ("just", "only", "merely", "simply"):
+        return False
+    if token == "nor" and "neither" in tokens[max(0, i - 8) : i]:
+        return False
     return token in _NEGATORS
 
 
