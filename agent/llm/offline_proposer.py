@@ -7,7 +7,9 @@ knows markdown structure and general English cue words, nothing about any partic
 `split_sentences` cuts text into spans with offsets, heading and bold label; `candidates` keeps the
 ones that read as propositions, scored by structure and cue words; the best `embed_candidates` are
 embedded (the expensive part) and re-ranked by similarity to the source title and the beliefs;
-near-duplicates go, the top few become claims; `stance_on` decides their stance on each belief.
+near-duplicates go, the top few become claims (never a metadata line, `agent.text.metadata`);
+`agent.llm.offline_stance` decides which belief each is about and which way it points, or says
+`related` when the text does not tell.
 """
 
 from __future__ import annotations
