@@ -75,6 +75,7 @@ def belief_rows(
     at 0.8, below the axiom threshold 0.85).
     """
     counts = ledger.live_event_counts(db)
+    related = ledger.live_related_counts(db)
     rows = []
     for belief in register.beliefs:
         if only is not None and belief.id not in only:
@@ -92,6 +93,7 @@ def belief_rows(
                 "interval": [round(lo, 6), round(hi, 6)],
                 "evidence": supporting + disconfirming,
                 "disconfirming": disconfirming,
+                "related": related.get(belief.id, 0),
                 "prior": belief.prior,
                 "level": belief.level,
                 "holder": register.holder_of(belief),

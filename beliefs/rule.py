@@ -10,8 +10,11 @@ A belief with prior p starts as Beta(a, b) with a = p*s and b = (1 - p)*s, where
     w = confidence_weight[claim confidence] * format_weight[source format] * stance_factor[stance]
 
 and adds w to a when it supports the belief, to b when it challenges or complicates it (a
-complicating claim counts half as much as a challenging one, through its stance factor). The
-credence is the Beta mean a / (a + b); the interval is the Beta's equal-tailed quantiles.
+complicating claim counts half as much as a challenging one, through its stance factor). A
+*related* claim is about the belief but says nothing of which way it points: its stance factor
+is 0 (no other value is accepted) and `pseudo_counts` skips it, so it is shown everywhere and
+moves nothing. The credence is the Beta mean a / (a + b); the interval is the Beta's
+equal-tailed quantiles.
 
 Why this shape
 --------------
@@ -50,7 +53,10 @@ from types import MappingProxyType
 
 from agent.errors import ConfigError
 
-STANCES: tuple[str, ...] = ("supports", "challenges", "complicates")
+STANCES: tuple[str, ...] = ("supports", "challenges", "complicates", "related")
+MOVING_STANCES: tuple[str, ...] = ("supports", "challenges", "complicates")
+"""The stances that carry a direction; `related` (about the belief, direction unknown) does not."""
+RELATED = "related"
 CONFIDENCES: tuple[str, ...] = ("proven", "likely", "experimental", "speculative")
 
 MAX_SOURCE_CAP = 0.1
@@ -100,6 +106,8 @@ _DEFAULT_STANCE_FACTORS = {
     "supports": 1.0,
     "challenges": 1.0,
     "complicates": 0.5,
+    # About the belief, direction unknown: shown, never weighed (the contract's "related").
+    "related": 0.0,
 }
 _TO_A = frozenset({"supports"})
 
@@ -152,7 +160,13 @@ class RuleSettings:
                 f"rule settings: source_cap must be in (0, {MAX_SOURCE_CAP}], got {cap!r}"
             )
         _check_weights("confidence_weights", self.confidence_weights, CONFIDENCES)
-        _check_weights("stance_factors", self.stance_factors, STANCES)
+        factors = {RELATED: 0.0, **self.stance_factors}  # settings written before `related`
+        _check_weights("stance_factors", factors, STANCES)
+        if factors[RELATED] != 0:
+            raise ConfigError(
+                "rule settings: stance_factors['related'] must be 0: a claim whose direction is"
+                f" unknown moves no credence, got {factors[RELATED]!r}"
+            )
         _check_weights("format_weights", self.format_weights, ())
         _check_weights("default_format_weight", {"*": self.default_format_weight}, ())
         # Copies behind read-only views: a caller's dict changed later cannot change the rule.
@@ -162,7 +176,7 @@ class RuleSettings:
             "format_weights",
             _frozen({str(key).strip().lower(): v for key, v in self.format_weights.items()}),
         )
-        object.__setattr__(self, "stance_factors", _frozen(self.stance_factors))
+        object.__setattr__(self, "stance_factors", _frozen(factors))
 
 
 @dataclass(frozen=True)
@@ -274,7 +288,10 @@ def pseudo_counts(
         belief_ids.add(event.belief_id)
         if event.stance not in STANCES:
             raise ValueError(f"unknown stance {event.stance!r} (expected one of {STANCES})")
-        (a_terms if event.stance in _TO_A else b_terms).append(_check_weight(event.weight))
+        weight = _check_weight(event.weight)
+        if event.stance == RELATED:
+            continue  # about the belief, direction unknown: never moves it, whatever its weight
+        (a_terms if event.stance in _TO_A else b_terms).append(weight)
     if len(belief_ids) > 1:
         # Mixing beliefs here is a caller bug that would otherwise give a plausible number.
         raise ValueError(f"evidence of several beliefs passed together: {sorted(belief_ids)}")
@@ -422,6 +439,19 @@ def explain(settings: RuleSettings) -> str:
         f" b = (1 - p) x {s:g} (prior strength s = {s:g}).",
         "Event weight: w = confidence weight x format weight x stance factor. A supporting event"
         " adds w to a; a challenging or complicating one adds w to b.",
+        "Related: a claim about the belief whose text does not say which way it points is"
+        " recorded as related (shown by claims, history and ask) with stance factor 0; it adds"
+        " nothing to a or b and moves no credence. A model says related rather than guess.",
+        "Direction (offline model): a claim links a belief only when it is about it, judged"
+        " against the whole belief (statement, description and disconfirmation target, the"
+        " target's sentences that only name a note left out), by a margin over every other"
+        " belief. Its direction comes only from explicit signals aimed at the belief's own"
+        " claim, and only when the claim restates that claim or its target: negation or a"
+        " negative predicate on the statement's terms, read against the statement's own"
+        " polarity (a negation of the belief's negative supports it: 'explains only 10-20"
+        " percent' against 'determined by factors outside'); with no such words, restating the"
+        " disconfirmation target challenges, two-sided wording complicates, a plain"
+        " restatement supports. Anything else is related.",
         "Credence: a / (a + b), the Beta mean; it never reaches 0 or 1.",
         "Interval: the equal-tailed Beta(a, b) quantiles (90% by default), widened if needed to"
         " contain the credence.",

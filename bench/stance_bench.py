@@ -8,8 +8,10 @@ that belief is false with the kind of evidence its disconfirmation target names.
 inputs in our own words, not reports of real events.
 
 Registers: the agents' `beliefs.md` read by `store.belief_files`; belief N is `BN`, statement =
-its title, disconfirmation = its Disconfirmation target (else Challenges considered), prior 0.5,
-level belief. Written as register YAML into a temporary folder.
+its title, description = its paragraph (the whole belief is what a claim must be about),
+disconfirmation = its Disconfirmation target (else Challenges considered), prior 0.5, level
+belief; the grounding links (the gold notes' own titles) are left out. Written as register
+YAML into a temporary folder.
 
 Run: for each agent and note set, the notes are copied into a temporary archive and processed by
 the real CLI in a fresh workspace (`tracker process ... --no-write-back --json`, the offline
@@ -84,6 +86,7 @@ def register_yaml(agent: str, entries: list[BeliefEntry]) -> str:
         {
             "id": entry.id,
             "statement": entry.title,
+            "description": entry.paragraph,
             "prior": 0.5,
             "level": "belief",
             "disconfirmation": entry.disconfirmation,
@@ -477,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "register": {
             "statement": "title",
+            "description": "the belief's paragraph",
             "disconfirmation": "Disconfirmation target, else Challenges considered",
             "prior": 0.5,
             "level": "belief",

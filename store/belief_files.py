@@ -53,6 +53,8 @@ _LABEL = re.compile(r"^[ \t]*\*\*([^*\n]{1,60}?)(?::\*\*|\*\*[ \t]*:)[ \t]*(.*)$
 _TITLE_MARKER = re.compile(r"[ \t]*(?:\*\((?:(?!\*\().)*\)\*|_\((?:(?!_\().)*\)_)[ \t]*$")
 _WIKI_LINK = re.compile(r"\[\[([^\[\]\n]*)\]\]")
 _MD_LINK = re.compile(r"(?<!!)\[([^\[\]\n]*)\]\([^()\n]*(?:\([^()\n]*\)[^()\n]*)*\)")
+# A sentence that is nothing but a wiki link: `... cannot match. [[note title]]. Counter: ...`
+_LINK_SENTENCE = re.compile(r"(?:(?<=^)|(?<=[.!?:]\s)|(?<=\n))\s*\[\[[^\[\]\n]*\]\][.;]?(?=\s|$)")
 _IMAGE = re.compile(r"!\[([^\[\]\n]*)\]\([^()\n]*\)")
 
 _GROUNDING = "grounding"
@@ -136,12 +138,19 @@ class _Draft:
     def text(self, name: str) -> str:
         return plain_text("\n".join(self.sections.get(name, [])))
 
+    def own_words(self, name: str) -> str:
+        """The section without sentences that only name a note (`[[title]].`): those are the
+        register pointing at evidence, not its own words, and must never be matched as if the
+        belief said them (a claim restating the linked note would look like the belief)."""
+        raw = "\n".join(self.sections.get(name, []))
+        return plain_text(_LINK_SENTENCE.sub(" ", raw))
+
 
 def _finish(draft: _Draft, origin: str) -> BeliefEntry:
     title = _clean_title(draft.raw_title)
     if not title:
         raise RegisterError(f"{origin}: belief {draft.heading} (line {draft.line}): no title")
-    disconfirmation = draft.text(_DISCONFIRMATION) or draft.text(_CHALLENGES)
+    disconfirmation = draft.own_words(_DISCONFIRMATION) or draft.own_words(_CHALLENGES)
     return BeliefEntry(
         number=draft.number,
         id=f"B{draft.number}",

@@ -156,14 +156,27 @@ def level_changes(
 
 
 def live_event_counts(db: Database) -> dict[tuple[str, bool], int]:
-    """(belief, is a support) -> live events, for the evidence and disconfirming counts."""
+    """(belief, is a support) -> live events, for the evidence and disconfirming counts.
+
+    `related` events (direction unknown, weight 0) are neither: they are counted apart."""
     return {
         (row[0], bool(row[1])): row[2]
         for row in db.execute(
             "SELECT belief, stance = 'supports', COUNT(*) FROM events "
-            "WHERE superseded_at IS NULL GROUP BY belief, stance = 'supports'"
+            "WHERE superseded_at IS NULL AND stance != 'related' "
+            "GROUP BY belief, stance = 'supports'"
         )
     }
+
+
+def live_related_counts(db: Database) -> dict[str, int]:
+    """belief -> live `related` events: claims about it whose direction the text did not say."""
+    return dict(
+        db.execute(
+            "SELECT belief, COUNT(*) FROM events WHERE superseded_at IS NULL "
+            "AND stance = 'related' GROUP BY belief"
+        ).fetchall()
+    )
 
 
 EVENT_KEYS = (

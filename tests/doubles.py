@@ -21,6 +21,9 @@ class HashingEmbedder:
     """
 
     name = "hashing-test-embedder"
+    similarity_scale = 0.5
+    """Bag-of-words cosines of paraphrases run about half MiniLM's; the offline model's
+    relevance and restatement levels are scaled by this (see `StanceSettings.scaled`)."""
 
     def __init__(self, dimensions: int = DIMENSIONS) -> None:
         self.dimensions = dimensions

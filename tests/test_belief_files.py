@@ -94,10 +94,14 @@ def test_disconfirmation_from_either_label() -> None:
     assert theseus[0].disconfirmation.startswith("If safety spending approaches parity")
     assert "](" not in theseus[0].disconfirmation
     assert "See full file for detailed challenges." in theseus[0].disconfirmation
-    # "Challenges considered:" in B4, wiki link kept as a plain title
+    # "Challenges considered:" in B4; its sentence that only names a note (`[[...]].`) is the
+    # register pointing at evidence, not its words, and is dropped (issue 12)
     assert theseus[3].disconfirmation.startswith("Formal verification of AI-generated proofs")
     assert "[[" not in theseus[3].disconfirmation
-    assert "machine-checked correctness scales with AI capability" in theseus[3].disconfirmation
+    assert "machine-checked correctness scales with AI capability" not in (
+        theseus[3].disconfirmation
+    )
+    assert "Counter: formal verification works" in theseus[3].disconfirmation
 
 
 @needs_corpus
@@ -363,3 +367,15 @@ def test_written_beliefs_read_back(
         (number, title, prose, tuple(links), challenge)
         for number, (title, prose, links, challenge, _) in enumerate(beliefs, 1)
     ]
+
+
+def test_a_sentence_that_only_names_a_note_is_not_the_registers_words() -> None:
+    text = (
+        "### 1. Checking gets harder\n\nOversight lags capability.\n\n"
+        "**Challenges considered:** Proof checkers may scale. [[proof checkers scale with "
+        "capability]]. Counter: values resist formalisation.\n"
+    )
+    (entry,) = parse_belief_file(text, "inline")
+    assert (
+        entry.disconfirmation == "Proof checkers may scale. Counter: values resist formalisation."
+    )

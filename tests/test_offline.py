@@ -24,9 +24,9 @@ from agent.llm.offline_proposer import (
     confidence_of,
     propose,
     split_sentences,
-    stance_on,
     title_problem,
 )
+from agent.llm.offline_stance import BeliefText, direction
 from agent.llm.prompt_blocks import BeliefView, beliefs_block, source_block
 from agent.text.normalize import quote_in_text
 from agent.text.proposition import proposition_problem
@@ -235,38 +235,41 @@ def test_confidence_follows_wording() -> None:
     assert confidence_of("The theorem was formally verified in Lean.") == "proven"
 
 
-def test_stance_rules() -> None:
-    negative_belief = "Verifying AI outputs gets harder faster than capability grows"
-    positive_belief = "Collective intelligence preserves human agency"
+def test_direction_needs_a_signal_aimed_at_the_belief() -> None:
+    negative = BeliefText("B4", "Verifying AI outputs gets harder faster than capability grows")
+    positive = BeliefText("B5", "Collective intelligence preserves human agency")
+    # restated with the same negative: supports; the negative turned: challenges
     assert (
-        stance_on(
-            "Human reviewers cannot keep verifying outputs of stronger models",
-            0.3,
-            negative_belief,
-            0.1,
+        direction(
+            "Human reviewers cannot keep verifying outputs of stronger models", negative, True
         )[0]
         == "supports"
     )
-    assert (
-        stance_on(
-            "Collective systems do not preserve agency in practice", 0.0, positive_belief, 0.1
-        )[0]
-        == "challenges"
+    assert direction("Collective systems do not preserve agency in practice", positive, True)[
+        0
+    ] == ("challenges")
+    assert direction("Collective intelligence helps, but only in small groups", positive, True)[
+        0
+    ] == ("complicates")
+    assert direction("Collective intelligence helps people decide", positive, True)[0] == "supports"
+    # about the topic but not a restatement of the belief's claim: related, never a guess
+    assert direction("Collective intelligence was studied in 2010", positive, False)[0] == "related"
+    # a restatement of the disconfirmation target challenges
+    assert direction("Machine-checked proofs scale with capability", negative, True, True)[0] == (
+        "challenges"
     )
-    assert (
-        stance_on("Machine-checked proofs scale with capability", 0.2, negative_belief, 0.1)[0]
-        == "challenges"
+
+
+def test_negation_of_the_opposite_supports() -> None:
+    """The trap of issue 12: "only 10-20 percent" from medical care agrees with "outside"."""
+    belief = BeliefText(
+        "vida/B1", "Health outcomes are 80-90% determined by factors outside medical care"
     )
-    assert (
-        stance_on(
-            "Collective intelligence helps, but only in small groups", 0.0, positive_belief, 0.1
-        )[0]
-        == "complicates"
-    )
-    assert (
-        stance_on("Collective intelligence helps people decide", 0.0, positive_belief, 0.1)[0]
-        == "supports"
-    )
+    claim = "Medical care explains only 10-20 percent of health outcomes"
+    assert direction(claim, belief, True)[0] == "supports"
+    # and its plain negation challenges
+    against = "Health outcomes are determined mostly by medical care, not by outside factors"
+    assert direction(against, belief, True)[0] != "supports"
 
 
 def _prompt(source_id: str, title: str, text: str) -> str:
@@ -386,3 +389,16 @@ def test_subjectless_summary_titles_keep_the_reported_clause() -> None:
     title = clean_title("Proves that simple voting rules fail for every scoring of agents (ours).")
     assert title == "Simple voting rules fail for every scoring of agents"
     assert clean_title("Shows the effect of scale.") == "Shows the effect of scale"
+
+
+def test_one_negation_is_one_turn() -> None:
+    positive = BeliefText(
+        "B5", "Collective superintelligence is the most promising path for agency"
+    )
+    hybrid = "The collective path is neither necessary nor the most promising path for agency"
+    assert direction(hybrid, positive, True)[0] == "challenges"
+    additive = "Collective superintelligence is not just promising, it is the path for agency"
+    assert direction(additive, positive, True)[0] == "supports"
+    negative = BeliefText("B4", "Verification degrades faster than capability grows")
+    longer = "Verification no longer degrades as capability grows"
+    assert direction(longer, negative, True)[0] == "challenges"

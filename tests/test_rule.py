@@ -415,3 +415,41 @@ def test_explain_names_every_weight_in_force() -> None:
     assert f"{max_source_weight(rule):.6g}" in text
     for level, threshold in LEVEL_THRESHOLDS[:-1]:
         assert f"{level} >= {threshold:g}" in text
+
+
+# --- related: about the belief, direction unknown --------------------------------------------
+
+
+@given(priors, events(), st.lists(st.tuples(st.integers(0, 5), weights), max_size=12))
+@settings(max_examples=200, deadline=None)
+def test_related_events_never_move_a_credence(
+    prior: float, background: list[Evidence], related: list[tuple[int, float]]
+) -> None:
+    """Whatever weight a related event carries and whatever else is in the ledger, adding it
+    changes neither the credence nor the interval."""
+    extra = [Evidence("B1", f"src{n}", "related", w) for n, w in related]
+    assert credence(prior, background + extra, DEFAULT) == credence(prior, background, DEFAULT)
+    assert pseudo_counts(prior, extra + background, DEFAULT) == pseudo_counts(
+        prior, background, DEFAULT
+    )
+
+
+@given(st.sampled_from(CONFIDENCES), st.sampled_from(FORMATS))
+def test_related_weighs_nothing(confidence: str, fmt: str | None) -> None:
+    assert raw_weight(confidence, fmt, "related", DEFAULT) == 0.0
+
+
+def test_related_factor_must_be_zero() -> None:
+    with pytest.raises(ConfigError, match="related"):
+        RuleSettings(
+            stance_factors={"supports": 1, "challenges": 1, "complicates": 0.5, "related": 1}
+        )
+    # settings written before `related` existed still load, with factor 0
+    older = RuleSettings(stance_factors={"supports": 1, "challenges": 1, "complicates": 0.5})
+    assert older.stance_factors["related"] == 0
+
+
+def test_explain_documents_related_and_direction() -> None:
+    text = " ".join(explain(DEFAULT).split())
+    assert "related" in text and "moves no credence" in text
+    assert "explicit signals" in text

@@ -84,6 +84,7 @@ def test_reason_codes() -> None:
         "SCHEMA",
         "NOT_A_PROPOSITION",
         "DESCRIPTION_REPEATS_TITLE",
+        "METADATA_NOT_CLAIM",
         "BAD_CONFIDENCE",
         "QUOTE_NOT_IN_SOURCE",
         "QUOTE_FROM_CURATOR_NOTES",

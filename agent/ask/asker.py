@@ -251,7 +251,7 @@ class Asker:
             if belief not in touched:
                 touched.append(belief)
         rows = {**rows, **self._rows([b for b in touched if b not in rows])}
-        keys = ("credence", "interval", "statement", "evidence", "disconfirming")
+        keys = ("credence", "interval", "statement", "evidence", "disconfirming", "related")
         return [
             {
                 "id": b,

@@ -430,7 +430,12 @@ def belief_lead(focus: BeliefFocus, composer: Composer) -> tuple[str, list[Point
     lead = (
         f"{row['id']} ({statement.rstrip('.')}) stands at credence {row['credence']:.2f}"
         f"{held}, 90% interval {lo:.2f}-{hi:.2f}, on {row['evidence']} live evidence events, "
-        f"{row['disconfirming']} of them disconfirming."
+        f"{row['disconfirming']} of them disconfirming"
+        + (
+            f", and {row['related']} related claims whose direction the text does not say."
+            if row.get("related")
+            else "."
+        )
     )
     points = []
     for item in focus.evidence[:LEDGER_ITEMS]:

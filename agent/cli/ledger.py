@@ -96,6 +96,7 @@ def beliefs_command(
                     "register_level": r["register_level"],
                     "prior": r["prior"],
                     "holder": r["holder"],
+                    "related": r["related"],
                 }
                 for r in rows
             ]
@@ -103,7 +104,7 @@ def beliefs_command(
         return
     typer.echo(
         f"{'id':<4} {'credence':>8} {'90% interval':<12} {'level':<11} {'register':<11} "
-        f"{'prior':>5}  {'events':>6} {'against':>7}  statement"
+        f"{'prior':>5}  {'events':>6} {'against':>7} {'related':>7}  statement"
     )
     for r in rows:
         lo, hi = r["interval"]
@@ -111,7 +112,7 @@ def beliefs_command(
         echo_line(
             f"{r['id']:<4} {r['credence']:>8.3f} {lo:.2f}-{hi:.2f}    "
             f"{r['level_by_credence'] + flag:<11} {r['register_level']:<11} {r['prior']:>5.2f}  "
-            f"{r['evidence']:>6} {r['disconfirming']:>7}  {r['statement']}"
+            f"{r['evidence']:>6} {r['disconfirming']:>7} {r['related']:>7}  {r['statement']}"
         )
     if any(r["level_by_credence"] != r["register_level"] for r in rows):
         typer.echo("* the level its credence earns differs from the level the register gives")

@@ -106,7 +106,9 @@ def append_events(
                     weight=event.weight,
                     credence_before=before,
                     credence_after=after,
-                    note=disconfirmation_note(belief, item) if item.stance != "supports" else None,
+                    note=disconfirmation_note(belief, item)
+                    if item.stance in ("challenges", "complicates")
+                    else None,
                     at=now,
                 ),
             )

@@ -30,7 +30,9 @@ def prime_register_vectors(db: Database, embedder: Any, register: Register) -> i
     remember = getattr(embedder, "remember", None)
     if remember is None:
         return 0
-    views = [BeliefView(b.id, b.statement, b.disconfirmation) for b in register.beliefs]
+    views = [
+        BeliefView(b.id, b.statement, b.disconfirmation, b.description) for b in register.beliefs
+    ]
     texts = list(dict.fromkeys(belief_texts(views)))
     model = str(getattr(embedder, "name", "unknown"))
     known = stored_vectors(db, model, texts)

@@ -44,7 +44,7 @@ class Route:
     def beliefs_text(self) -> str:
         """The beliefs block of the extraction prompt."""
         return beliefs_block(
-            [BeliefView(b.id, b.statement, b.disconfirmation) for b in self.beliefs]
+            [BeliefView(b.id, b.statement, b.disconfirmation, b.description) for b in self.beliefs]
         )
 
     @property

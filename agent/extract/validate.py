@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from agent.text.metadata import metadata_problem
 from agent.text.normalize import normalize_for_match, quote_in_text
 from agent.text.proposition import proposition_problem
 from agent.text.quote_snap import snap_quote
@@ -39,6 +40,7 @@ REASON_CODES = (
     "SCHEMA",
     "NOT_A_PROPOSITION",
     "DESCRIPTION_REPEATS_TITLE",
+    "METADATA_NOT_CLAIM",
     "BAD_CONFIDENCE",
     "QUOTE_NOT_IN_SOURCE",
     "QUOTE_FROM_CURATOR_NOTES",
@@ -48,7 +50,7 @@ REASON_CODES = (
     "MALFORMED_OUTPUT",
 )
 CONFIDENCES = ("proven", "likely", "experimental", "speculative")
-STANCES = ("supports", "challenges", "complicates")
+STANCES = ("supports", "challenges", "complicates", "related")
 REPEAT_JACCARD = 0.8
 """Word-set overlap at which a description counts as the title said again."""
 
@@ -352,6 +354,16 @@ def validate_claim(
                 "not: the mechanism, the scope or the evidence",
             )
         )
+    evidence = proposed.get("evidence")
+    said = (
+        [e.get("quote") for e in evidence if isinstance(e, dict)]
+        if isinstance(evidence, list)
+        else []
+    )
+    if title is not None and (
+        problem := metadata_problem(title, [q for q in said if isinstance(q, str)])
+    ):
+        reasons.append(Reason("METADATA_NOT_CLAIM", f"'{_short(title)}': {problem}"))
     confidence = _text(proposed, "confidence")
     if confidence is not None and (
         problem := _choice_problem("confidence", confidence, CONFIDENCES)

@@ -7,7 +7,9 @@ knows markdown structure and general English cue words, nothing about any partic
 `split_sentences` cuts text into spans with offsets, heading and bold label; `candidates` keeps the
 ones that read as propositions, scored by structure and cue words; the best `embed_candidates` are
 embedded (the expensive part) and re-ranked by similarity to the source title and the beliefs;
-near-duplicates go, the top few become claims; `stance_on` decides their stance on each belief.
+near-duplicates go, the top few become claims (never a metadata line, `agent.text.metadata`);
+`agent.llm.offline_stance` decides which belief each is about and which way it points, or says
+`related` when the text does not tell.
 """
 
 from __future__ import annotations
@@ -15,11 +17,21 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from agent.llm.offline_stance import (
+    BeliefText,
+    StanceSettings,
+    aboutness,
+    belief_vectors,
+    direction,
+    links_for,
+    target_similarity,
+)
 from agent.llm.prompt_blocks import BeliefView
+from agent.text.metadata import metadata_problem
 from agent.text.proposition import proposition_problem
 from store.embedder import Embedder
 
@@ -44,9 +56,8 @@ class ProposerSettings:
     label_in_title: bool = True
     dedupe_similarity: float = 0.9  # this similar to a chosen claim: a duplicate, never taken
     diversity_similarity: float = 0.75  # this similar: taken only when nothing novel is left
-    min_belief_similarity: float = 0.4  # link a belief at this cosine to statement or target
-    challenge_margin: float = 0.1  # lean to the target that makes a challenge; see `stance_on`
-    max_beliefs_per_claim: int = 2
+    # which beliefs a claim is about, and which way it points (frozen, so a shared default is safe)
+    stance: StanceSettings = field(default_factory=StanceSettings)
     default_domain: str = "ai-alignment"
 
 
@@ -292,11 +303,6 @@ _MIXED = _words(
     r"however|but|although|though|while|whereas|only in|only when|only for|limited|"
     r"partial\w*|mixed|trade-?offs?|at the cost|caveats?|depends on|in some"
 )
-_NEGATION = _words(
-    r"not|no|never|cannot|can't|couldn't|fails?|failed|without|doesn't|don't|"
-    r"isn't|aren't|won't|lacks?|lacking|neither|nor|unable|insufficient|inadequate|"
-    r"impossible|harder|worse|degrad\w*|erod\w*|declin\w*|rather than"
-)
 
 
 def clean_title(quote: str) -> str:
@@ -421,7 +427,11 @@ def candidates(text: str, settings: ProposerSettings) -> list[Candidate]:
             title, label = rest, label or head
         if "?" in title or not settings.min_words <= len(title.split()) <= settings.max_words:
             continue
-        if title_problem(title) or _link_share(sentence.quote) > 0.5:
+        if (
+            title_problem(title)
+            or _link_share(sentence.quote) > 0.5
+            or metadata_problem(title, [sentence.quote])
+        ):
             continue  # not a sentence, or a pointer to another note rather than a statement
         if settings.label_in_title and label and not _META_LABEL.search(label):
             title = f"{title} — {label}"
@@ -439,43 +449,6 @@ def confidence_of(quote: str) -> str:
         return "speculative"
     measured = not _HEDGE.search(quote) and (_NUMBER.search(quote) or _CUES[1].search(quote))
     return "likely" if measured else "experimental"
-
-
-_STOPPED = "their those these which there about becom being other would could should rather than"
-_STOP_TERMS = frozenset(_STOPPED.split())  # long words that say nothing about a belief's topic
-
-
-def stance_on(claim: str, lean: float, statement: str, margin: float) -> tuple[str, str]:
-    """Supports, challenges or complicates, and the cue that decided it.
-
-    Cue words come first, because a claim and a target can share a topic yet point opposite ways
-    ("oversight degrades" vs "oversight scales"): negation aimed at the belief's key terms agrees
-    with a negatively stated belief and challenges a positive one. Otherwise `lean` decides: how
-    much closer the claim is to the disconfirmation target than to the statement, relative to the
-    source's typical sentence (raw differences are biased per belief by the targets' wording).
-    Hedged or two-sided wording turns support into complication."""
-    mixed = _MIXED.search(claim)
-    terms = {w[:6] for w in re.findall(r"[a-z]{5,}", statement.lower())} - _STOP_TERMS
-    tokens = re.findall(r"[a-z']+", claim.lower())
-    aimed = next(
-        (
-            t
-            for i, t in enumerate(tokens)
-            if _NEGATION.fullmatch(t)
-            and any(w[:6] in terms for w in tokens[max(0, i - 3) : i] + tokens[i + 1 : i + 5])
-        ),
-        None,
-    )
-    if aimed and _NEGATION.search(statement):
-        cue = f"negative like the belief ('{aimed}' on its terms)"
-        return ("complicates", cue + " but hedged") if mixed else ("supports", cue)
-    if aimed:
-        return "challenges", f"negation '{aimed}' aimed at the belief's terms"
-    if lean > margin:
-        return "challenges", f"leans {lean:+.2f} towards the disconfirmation target"
-    if mixed:
-        return "complicates", f"mixed-evidence cue '{mixed.group(0).lower()}'"
-    return "supports", "no contrast or hedge cue"
 
 
 def _description(chosen: Candidate, sentences: list[Sentence], source_title: str) -> str:
@@ -522,13 +495,17 @@ def claim_cap(text: str, settings: ProposerSettings) -> int:
     return min(settings.max_claims, max(settings.min_claims, -(-words // settings.words_per_claim)))
 
 
+def belief_text_views(beliefs: Sequence[BeliefView]) -> list[BeliefText]:
+    return [BeliefText(b.id, b.statement, b.description, b.disconfirmation) for b in beliefs]
+
+
 def belief_texts(beliefs: Sequence[BeliefView]) -> list[str]:
-    """The texts of the beliefs `propose` embeds: every statement, then every target.
+    """Every text of the beliefs that `propose` embeds.
 
     The pipeline embeds these once per workspace (`agent.extract.register_vectors`), so a large
     register is not embedded again on every run.
     """
-    return [b.statement for b in beliefs] + [b.disconfirmation or b.statement for b in beliefs]
+    return belief_vectors(belief_text_views(beliefs))
 
 
 def propose(
@@ -546,43 +523,45 @@ def propose(
         return {"claims": [], "notes": "offline model: no sentence of the source reads as a claim"}
     n_b = len(beliefs)
     extra = [title] if title else []
-    vectors = embedder.embed([c.title for c in pool] + extra + belief_texts(beliefs))
+    texts = belief_text_views(beliefs)
+    vectors = embedder.embed([c.title for c in pool] + extra + belief_vectors(texts))
     cand, rest = vectors[: len(pool)], vectors[len(pool) :]
-    stmt, targ = rest[len(extra) : len(extra) + n_b], rest[len(extra) + n_b :]
+    about, to_stmt = aboutness(cand, texts, rest[len(extra) :])
+    to_target = target_similarity(cand, texts, rest[len(extra) :])
     scores = np.array([c.structure for c in pool], dtype=np.float64)
     if title:
         scores += settings.title_weight * (cand @ rest[0])
     if n_b:
-        scores += settings.belief_weight * (cand @ stmt.T).max(axis=1)
+        scores += settings.belief_weight * to_stmt.max(axis=1)
     chosen = select(pool, cand, scores, claim_cap(text, settings), settings)
 
-    to_stmt, to_targ = cand @ stmt.T, cand @ targ.T  # (candidates, beliefs)
-    lean = (to_targ - to_stmt) - np.median(to_targ - to_stmt, axis=0) if n_b else to_stmt
+    judge = settings.stance.scaled(float(getattr(embedder, "similarity_scale", 1.0)))
     sentences = split_sentences(text)
     fm = re.search(r"^---(?:(?!\n---|\s---\s).)*?\sdomain:\s*[\"']?([a-z][a-z0-9-]+)", text, re.S)
     domain = fm.group(1) if fm else settings.default_domain  # the text's frontmatter wins
+    linking = (
+        np.maximum(about, to_target - judge.target_link_discount) if judge.target_links else about
+    )
+    linked = {i: links_for(linking[i], judge) if n_b else [] for i in chosen}
     claims = []
     for i in chosen:
         c = pool[i]
         if text[c.sentence.start : c.sentence.end] != c.sentence.quote:
             continue  # spans are cut from the text, so never; a guard for the contract
         links = []
-        for b in sorted(range(n_b), key=lambda b: (-max(to_stmt[i, b], to_targ[i, b]), b)):
-            s_sim, t_sim = float(to_stmt[i, b]), float(to_targ[i, b])
-            if (
-                len(links) >= settings.max_beliefs_per_claim
-                or max(s_sim, t_sim) < settings.min_belief_similarity
-            ):
-                break
-            stance, cue = stance_on(
-                c.title, float(lean[i, b]), beliefs[b].statement, settings.challenge_margin
+        for b in linked[i]:
+            restated = max(float(to_stmt[i, b]), float(about[i, b])) >= judge.restate_similarity
+            near = max(float(to_stmt[i, b]), float(about[i, b]))
+            against = float(to_target[i, b]) >= judge.target_similarity and (
+                float(to_target[i, b]) - near >= judge.target_margin
             )
+            stance, cue = direction(c.title, texts[b], restated, against)
             links.append(
                 {
                     "id": beliefs[b].id,
                     "stance": stance,
-                    "rationale": f"cosine {s_sim:.2f} to the statement, {t_sim:.2f} to the "
-                    f"disconfirmation target; {cue}",
+                    "rationale": f"about it: {about[i, b]:.2f} to the belief, "
+                    f"{to_stmt[i, b]:.2f} to the statement; {cue}",
                 }
             )
         claims.append(

@@ -29,6 +29,8 @@ class BeliefView:
     id: str
     statement: str
     disconfirmation: str
+    description: str = ""
+    """The belief's own prose (its grounding paragraph): with the statement, what it is about."""
 
 
 def source_block(title: str, text: str) -> str:
@@ -45,7 +47,12 @@ def beliefs_block(beliefs: list[BeliefView]) -> str:
     """One JSON object per line, readable by people and parseable by the offline model."""
     lines = [
         json.dumps(
-            {"id": b.id, "statement": b.statement, "disconfirmation": b.disconfirmation},
+            {
+                "id": b.id,
+                "statement": b.statement,
+                "disconfirmation": b.disconfirmation,
+                **({"description": b.description} if b.description else {}),
+            },
             ensure_ascii=False,
         )
         for b in beliefs
@@ -69,7 +76,12 @@ def read_blocks(prompt: str) -> PromptBlocks:
     if source is None or beliefs is None:
         raise ValueError("prompt has no <source> or <beliefs> block")
     views = [
-        BeliefView(str(d["id"]), str(d["statement"]), str(d.get("disconfirmation", "")))
+        BeliefView(
+            str(d["id"]),
+            str(d["statement"]),
+            str(d.get("disconfirmation", "")),
+            str(d.get("description", "")),
+        )
         for d in (json.loads(line) for line in beliefs.group("json").splitlines() if line.strip())
     ]
     return PromptBlocks(

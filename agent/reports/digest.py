@@ -124,7 +124,8 @@ def build_digest(
     period = _period_events(db, since, until, by)
     beliefs = []
     for belief in register.beliefs:
-        events = period.get(belief.id)
+        # a related event (direction unknown) moves nothing, so it strengthens or weakens nothing
+        events = [e for e in period.get(belief.id, []) if e["stance"] != "related"]
         if not events:
             continue
         before = credence(belief.prior, evidence_before(db, belief.id, since, by), rule)
