@@ -87,7 +87,8 @@ _NoDates.yaml_implicit_resolvers = {
 
 
 def read_corpus(corpus: Path) -> list[tuple[str, str, str, dict]]:
-    """(id, title, body, frontmatter) per source, through the project's own archive reader.
+    """(id, title, text, frontmatter) per source, through the project's own archive reader; the
+    text is what the pipeline shows a model (the body less the curators' sections).
 
     If that reader is unavailable, fall back to reading the block between the first two '---'
     lines with a date-free YAML loader; the proposer strips frontmatter from the text itself.
@@ -97,8 +98,10 @@ def read_corpus(corpus: Path) -> list[tuple[str, str, str, dict]]:
     except ImportError:
         scan_archive = None
     if scan_archive is not None:
+        from agent.extract.landing import source_text  # what a model is shown: no curators' notes
+
         scan = scan_archive([corpus])
-        return [(s.id, s.title, s.body, s.frontmatter) for s in scan.sources]
+        return [(s.id, s.title, source_text(s), s.frontmatter) for s in scan.sources]
     rows = []
     for path in sorted(p for p in corpus.iterdir() if p.suffix in {".md", ".markdown", ".txt"}):
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -244,11 +247,17 @@ def main() -> None:
     parser.add_argument("--show", action="store_true", help="print every proposed claim")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--max-claims", type=int, default=None)
+    parser.add_argument("--min-claims", type=int, default=None)
+    parser.add_argument("--words-per-claim", type=int, default=None)
+    parser.add_argument("--repeats", type=int, default=2, help="timing runs (best is kept)")
     args = parser.parse_args()
-    settings = ProposerSettings()
-    if args.max_claims is not None:
-        settings = ProposerSettings(max_claims=args.max_claims)
-    report = run(args.corpus, settings, args.show)
+    knobs = {
+        name: getattr(args, name)
+        for name in ("max_claims", "min_claims", "words_per_claim")
+        if getattr(args, name) is not None
+    }
+    settings = ProposerSettings(**knobs)
+    report = run(args.corpus, settings, args.show, repeats=args.repeats)
     if args.json:
         print(json.dumps(report, indent=2))
         return
