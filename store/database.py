@@ -7,7 +7,7 @@ contention into a short wait instead of llm's old "database is locked" failures.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 
@@ -17,6 +17,8 @@ from agent.errors import ConfigError
 from store.migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
+IN_BATCH = 500
+"""Most values bound in one `IN (...)` list: well below SQLite's limit of 999 parameters."""
 
 
 def open_database(path: Path, *, create: bool = True) -> Database:
@@ -72,3 +74,10 @@ def fold_write_ahead_log(database: Path) -> str | None:
     if busy:
         return f"{database} is being written; the most recent writes may not show"
     return None
+
+
+def in_batches(values: Sequence[str]) -> Iterator[tuple[list[str], str]]:
+    """`values` in parts small enough to bind, each with its `?, ?, ...` placeholders."""
+    for start in range(0, len(values), IN_BATCH):
+        part = list(values[start : start + IN_BATCH])
+        yield part, ", ".join("?" for _ in part)

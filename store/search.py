@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-BATCH = 500
+from store.database import in_batches
+
 KINDS = ("chunks", "claims")
 
 
@@ -42,14 +43,10 @@ def keyword_ids(db: Database, kind: str, match: str, limit: int) -> list[str]:
 def items_by_id(db: Database, chunk_ids: list[str], claim_ids: list[str]) -> dict[str, Item]:
     """The chunks and live claims behind ids; ids that no longer exist are left out."""
     items: dict[str, Item] = {}
-    for start in range(0, len(chunk_ids), BATCH):
-        part = chunk_ids[start : start + BATCH]
-        marks = ", ".join("?" for _ in part)
+    for part, marks in in_batches(chunk_ids):
         for row in db.execute(f"SELECT id, source, text FROM chunks WHERE id IN ({marks})", part):
             items[row[0]] = Item("chunk", row[0], row[1], row[2])
-    for start in range(0, len(claim_ids), BATCH):
-        part = claim_ids[start : start + BATCH]
-        marks = ", ".join("?" for _ in part)
+    for part, marks in in_batches(claim_ids):
         for row in db.execute(
             "SELECT id, source, title, quotes FROM claims WHERE superseded_at IS NULL "
             f"AND id IN ({marks})",

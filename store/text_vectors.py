@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from sqlite_utils import Database
 
-SQLITE_MAX_VARIABLES = 900  # below SQLite's default limit of 999 bound parameters per statement
+from store.database import in_batches
 
 
 def text_sha256(text: str) -> str:
@@ -18,11 +18,8 @@ def text_sha256(text: str) -> str:
 def stored_vectors(db: Database, model: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
     """The stored vector of each of `texts` that has one (float32, as it was saved)."""
     by_hash = {text_sha256(t): t for t in texts}
-    hashes = list(by_hash)
     found: dict[str, np.ndarray] = {}
-    for start in range(0, len(hashes), SQLITE_MAX_VARIABLES):
-        chunk = hashes[start : start + SQLITE_MAX_VARIABLES]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_batches(list(by_hash)):
         for sha, blob in db.execute(
             f"SELECT sha256, vector FROM text_vectors WHERE model = ? AND sha256 IN ({marks})",
             [model, *chunk],
