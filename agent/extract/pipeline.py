@@ -15,6 +15,7 @@ alone, with one line naming it, and the run goes on to print its report.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -245,15 +246,9 @@ class _Run:
             except Exception as exc:
                 self._isolate(duplicate.source, exc)
         for removal in plan.removed:
-            try:
+            with self._warned(f"{removal.path}: its retirement was not recorded (",
+                              "); the next run tries again"):  # fmt: skip
                 self._record_removal(removal)
-            except ConfigError:
-                raise
-            except Exception as exc:
-                self.report.warnings.append(
-                    f"{removal.path}: its retirement was not recorded ({self._describe(exc)}); "
-                    "the next run tries again"
-                )
         todo = plan.todo
         for source in todo:
             self.report.warnings.extend(f"{source.path}: {problem}" for problem in source.problems)
@@ -467,6 +462,17 @@ class _Run:
             raise exc
         self._record_failure(source, self._describe(exc))
 
+    @contextlib.contextmanager
+    def _warned(self, before: str, after: str = "") -> Iterator[None]:
+        """Work after a source's commit: a failure is a warning (the error described between
+        `before` and `after`), never a failed source; a configuration error still stops the run."""
+        try:
+            yield
+        except ConfigError:
+            raise
+        except Exception as exc:
+            self.report.warnings.append(f"{before}{self._describe(exc)}{after}")
+
     def _describe(self, exc: BaseException) -> str:
         """One line, keys redacted: ours say what is wrong; anything else names its type."""
         if isinstance(exc, TrackerError):
@@ -499,15 +505,9 @@ class _Run:
             report.rejected_by_code[code] = report.rejected_by_code.get(code, 0) + 1
         for cid, _, vector in landing.accepted:
             duplicates.add(cid, source.id, vector)
-        try:
+        with self._warned(f"{source.path}: landed, but the vector index was not updated (",
+                          "); the next run brings it up to date"):  # fmt: skip
             self._index_claims(source, landing)
-        except ConfigError:
-            raise
-        except Exception as exc:
-            report.warnings.append(
-                f"{source.path}: landed, but the vector index was not updated "
-                f"({self._describe(exc)}); the next run brings it up to date"
-            )
         self._finish_write_back(source, fresh=True)
 
     def _index_claims(self, source: Source, landing: Landing) -> None:
@@ -547,12 +547,8 @@ class _Run:
         tries again. A source read through a link outside the roots is never written; that is
         said once, when it is processed (`fresh`), not on every later run that skips it.
         """
-        try:
+        with self._warned(f"{source.path}: not written back: "):
             self._write_back_once(source, fresh)
-        except ConfigError:
-            raise
-        except Exception as exc:
-            self.report.warnings.append(f"{source.path}: not written back: {self._describe(exc)}")
 
     def _write_back_once(self, source: Source, fresh: bool) -> None:
         if not self.options.write_back:
