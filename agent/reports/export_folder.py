@@ -21,7 +21,6 @@ import errno
 import hashlib
 import json
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -58,14 +57,14 @@ def _open_inside(parent: int, name: str) -> int:
 def _read(folder: int, name: str) -> bytes | None:
     """The file's bytes, None when there is none; _Refused for a link or a non-file."""
     try:
-        info = os.stat(name, dir_fd=folder, follow_symlinks=False)
+        fd, _ = open_regular_file(name, folder)  # O_NOFOLLOW: a link is ELOOP, never followed
     except FileNotFoundError:
         return None
-    if stat.S_ISLNK(info.st_mode):
-        raise _Refused(_LINK)
-    try:
-        fd, _ = open_regular_file(name, folder)
-    except (OSError, FileChanged) as exc:
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _Refused(_LINK) from exc
+        raise _Refused(f"cannot be read as a file ({exc})") from exc
+    except FileChanged as exc:
         raise _Refused(f"cannot be read as a file ({exc})") from exc
     with opened(fd):
         return read_fd(fd, MAX_NOTE_BYTES)

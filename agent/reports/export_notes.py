@@ -131,8 +131,9 @@ def _strings(value: Any) -> list[str]:
 
 
 def _link_text(text: str) -> str:
-    """Square brackets would end a markdown link's text early."""
-    return text.replace("[", "\\[").replace("]", "\\]")
+    """Untrusted text as a link's text: inline markdown, and square brackets (which would end
+    the link text early) escaped."""
+    return markdown_inline(text).replace("[", "\\[").replace("]", "\\]")
 
 
 def _url(url: str) -> str:
@@ -165,11 +166,10 @@ def claim_note(claim: dict[str, Any], register: Register) -> str:
         MARKER: "tracker",
     }
     # Text from sources and models goes into the markdown one line each, with no HTML in it.
-    source_title = markdown_inline(claim["source_title"])
     link = (
-        f"[{_link_text(source_title)}]({_url(claim['source_url'])})"
+        f"[{_link_text(claim['source_title'])}]({_url(claim['source_url'])})"
         if claim["source_url"]
-        else source_title
+        else markdown_inline(claim["source_title"])
     )
     title, description = markdown_inline(claim["title"]), markdown_inline(claim["description"])
     lines = [f"# {title}", "", description, "", "## Evidence", ""]
@@ -201,7 +201,7 @@ def _note_line(
     rationale = markdown_inline(
         next((r for b, _, r in claim["beliefs"] if b == belief and is_prose_rationale(r)), "")
     )
-    title = _link_text(markdown_inline(claim["title"]))
+    title = _link_text(claim["title"])
     line = f"- {stance}, from `{source}`: [{title}](claims/{claim['file']})"
     return line + (f". Rationale: {rationale}" if rationale else "")
 
@@ -215,7 +215,7 @@ def _known_links(db: Database, directory: Path) -> dict[str, list[str]]:
         note = notes.get(claim_id)
         if note is not None:
             link = Path(os.path.relpath(note.path, directory.resolve())).as_posix()
-            title = _link_text(markdown_inline(note.title))
+            title = _link_text(note.title)
             lines.setdefault(belief, []).append(
                 f"- {stance} (restated by `{source}`): [{title}]({_url(link)})"
             )
@@ -265,7 +265,7 @@ def beliefs_note(
             key=lambda sc: (STANCE_ORDER.get(sc[0], 9), sc[1]["title"].casefold()),
         )
         lines += [
-            f"- {stance}: [{_link_text(markdown_inline(claim['title']))}](claims/{claim['file']})"
+            f"- {stance}: [{_link_text(claim['title'])}](claims/{claim['file']})"
             for stance, claim in grounding
         ] + known.get(row["id"], []) or ["- none yet"]
         belief = register.get(row["id"])

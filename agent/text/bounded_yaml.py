@@ -20,6 +20,7 @@ which nothing downstream can encode).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -159,9 +160,8 @@ try:  # libyaml scans and parses in C, several times faster than PyYAML's own sc
 except ImportError:  # pragma: no cover - a PyYAML built without libyaml
     CParser = None
 
-_FAST: dict[type, type] = {}
 
-
+@functools.cache
 def _fast_variant(loader: type[BoundedSafeLoader]) -> type | None:
     """`loader` with libyaml producing the events; composing (and so every limit) stays ours.
 
@@ -170,24 +170,22 @@ def _fast_variant(loader: type[BoundedSafeLoader]) -> type | None:
     """
     if CParser is None:  # pragma: no cover
         return None
-    if loader not in _FAST:
 
-        def start_parsing(self: Any, stream: Any) -> None:
-            CParser.__init__(self, stream)
+    def start_parsing(self: Any, stream: Any) -> None:
+        CParser.__init__(self, stream)
 
-        _FAST[loader] = type(
-            f"Fast{loader.__name__}",
-            (CParser, loader),
-            {
-                "__init__": loader.__init__,  # ours: limits first, then the parser started
-                "_start_parsing": start_parsing,
-                "get_single_node": Composer.get_single_node,
-                "compose_document": Composer.compose_document,
-                "check_node": Composer.check_node,
-                "get_node": Composer.get_node,
-            },
-        )
-    return _FAST[loader]
+    return type(
+        f"Fast{loader.__name__}",
+        (CParser, loader),
+        {
+            "__init__": loader.__init__,  # ours: limits first, then the parser started
+            "_start_parsing": start_parsing,
+            "get_single_node": Composer.get_single_node,
+            "compose_document": Composer.compose_document,
+            "check_node": Composer.check_node,
+            "get_node": Composer.get_node,
+        },
+    )
 
 
 _REGISTER_LOADER = bounded_loader(REGISTER_LIMITS)
