@@ -17,17 +17,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from agent.llm.offline_stance import (
     BeliefText,
+    Judgement,
     StanceSettings,
     aboutness,
     belief_vectors,
     direction,
+    hubness,
     links_for,
+    settle_source,
     target_similarity,
 )
 from agent.llm.prompt_blocks import BeliefView
@@ -50,6 +53,7 @@ class ProposerSettings:
     max_words: int = 70  # and longer ones are run-ons
     # Ranking: structure + title_weight * cos(source title) + belief_weight * cos(nearest belief).
     title_weight: float = 1.0
+    thesis_weight: float = 0.5  # the body's opening `# ` heading, when it is a proposition
     belief_weight: float = 1.0
     # Append a point's bold label to its first sentence ("<sentence> — <label>"): authors name the
     # point in its label, so the title says what a curator would. Meta labels ("Why ...") are not.
@@ -324,6 +328,27 @@ def clean_title(quote: str) -> str:
     return text
 
 
+def heading_thesis(text: str) -> Sentence | None:
+    """The document's own `# ` heading, when it is the first heading of the body: a note states
+    its claim there ("X does not secure Y"), so it is a candidate like any sentence (it must still
+    read as a proposition, which a headline such as "Weekly digest" does not)."""
+    body = strip_frontmatter(text)
+    offset = 0
+    for line in body.split("\n"):
+        start, offset = offset, offset + len(line) + 1
+        if not line.strip():
+            continue
+        match = _HEADING.match(line)
+        if not match or len(match.group(1)) != 1:
+            return None  # the body opens with prose or a sub-heading: no thesis heading
+        quote = match.group(2).strip()
+        at = body.index(quote, start) if quote else -1
+        if len(quote) < 8 or at < 0:
+            return None
+        return Sentence(at, at + len(quote), quote, "", "", -1)
+    return None
+
+
 def title_problem(title: str) -> str | None:
     """Why a title fails "This note argues that <title>", or None: the validator's test and ours."""
     if len(title.split()) < 5 or re.search(r"[*#`|\[\]]", title) or title.endswith((".", ":", "?")):
@@ -399,6 +424,17 @@ def candidates(text: str, settings: ProposerSettings) -> list[Candidate]:
             joined = ", ".join(fragments[:-1]) + ", and " + fragments[-1]
             add(lead, f"{clean_title(lead.quote)} {joined}", True)
 
+    thesis = heading_thesis(text)
+    if thesis is not None and settings.thesis_weight > 0:
+        title = clean_title(thesis.quote)
+        if not (
+            title_problem(title)
+            or "?" in title
+            or not settings.min_words <= len(title.split()) <= settings.max_words
+            or metadata_problem(title, [thesis.quote])
+        ):
+            add(thesis, title, True)
+            found[-1] = replace(found[-1], structure=found[-1].structure + settings.thesis_weight)
     for sentence in split_sentences(text):
         first = sentence.unit not in seen_units
         seen_units.add(sentence.unit)
@@ -453,6 +489,12 @@ def confidence_of(quote: str) -> str:
 
 def _description(chosen: Candidate, sentences: list[Sentence], source_title: str) -> str:
     """A different sentence: the neighbour in the same paragraph or list, else where it was said."""
+    if chosen.sentence.unit < 0:  # the heading thesis: the prose under it is its context
+        after = [s for s in sentences if s.start > chosen.sentence.start]
+        text = clean_title(after[0].quote) if after else ""
+        if len(text.split()) >= 4:
+            return f"{text}."
+        return f"Stated in {source_title or 'the source'} as its heading."
     index = next(i for i, s in enumerate(sentences) if s.start == chosen.sentence.start)
     label = "" if _META_LABEL.search(chosen.sentence.label) else clean_title(chosen.sentence.label)
     for other in sentences[index + 1 : index + 2] + sentences[max(0, index - 1) : index]:
@@ -542,28 +584,33 @@ def propose(
     linking = (
         np.maximum(about, to_target - judge.target_link_discount) if judge.target_links else about
     )
-    linked = {i: links_for(linking[i], judge) if n_b else [] for i in chosen}
+    ranking = linking
+    if n_b and judge.hub_weight:
+        ranking = linking - judge.hub_weight * hubness(texts, rest[len(extra) :])[None, :]
+    linked = {i: links_for(ranking[i], judge, linking[i]) if n_b else [] for i in chosen}
+    judged: dict[tuple[int, int], Judgement] = {}
+    for i in chosen:
+        for b in linked[i]:
+            restated = max(float(to_stmt[i, b]), float(about[i, b])) >= judge.restate_similarity
+            judged[i, b] = direction(pool[i].title, texts[b], restated)
+    for b in range(n_b):
+        keys = [(i, b) for i in chosen if (i, b) in judged]
+        for key, settled in zip(keys, settle_source([judged[k] for k in keys]), strict=True):
+            judged[key] = settled
     claims = []
     for i in chosen:
         c = pool[i]
         if text[c.sentence.start : c.sentence.end] != c.sentence.quote:
             continue  # spans are cut from the text, so never; a guard for the contract
-        links = []
-        for b in linked[i]:
-            restated = max(float(to_stmt[i, b]), float(about[i, b])) >= judge.restate_similarity
-            near = max(float(to_stmt[i, b]), float(about[i, b]))
-            against = float(to_target[i, b]) >= judge.target_similarity and (
-                float(to_target[i, b]) - near >= judge.target_margin
-            )
-            stance, cue = direction(c.title, texts[b], restated, against)
-            links.append(
-                {
-                    "id": beliefs[b].id,
-                    "stance": stance,
-                    "rationale": f"about it: {about[i, b]:.2f} to the belief, "
-                    f"{to_stmt[i, b]:.2f} to the statement; {cue}",
-                }
-            )
+        links = [
+            {
+                "id": beliefs[b].id,
+                "stance": judged[i, b].stance,
+                "rationale": f"about it: {about[i, b]:.2f} to the belief, "
+                f"{to_stmt[i, b]:.2f} to the statement; {judged[i, b].cue}",
+            }
+            for b in linked[i]
+        ]
         claims.append(
             {
                 "title": c.title,

@@ -2,16 +2,23 @@
 
 Relevance is aboutness, not a cosine floor: a claim is compared with the whole belief (its
 statement and the sentences of its description, its grounding paragraph), and it links a belief
-only when that belief is nearer than every other belief of the register by a margin. The
-register's disconfirmation text and grounding titles are never used here: they are the register's
-own words about notes, not evidence that a claim bears on the belief.
+only when that belief is nearer than every other belief of the register by a margin, after each
+belief's hubness (how near it sits to everything else the register says) is taken off, so a
+broad belief does not collect every claim of its field. The register's grounding titles are
+never used: they are the register's own words about notes, not evidence that a claim bears on
+the belief.
 
-Direction comes only from explicit signals aimed at the belief's own claim (`direction`):
-negation on the statement's terms, read against the statement's own polarity (a negation of
-the belief's negative, "explains only 10-20 percent" against "determined by factors outside",
-agrees with it); a close restatement with no such signal supports; two-sided wording
-complicates; anything else is `related` (weight 0, no move). MiniLM similarity says what a
-sentence is about, never which way it points, so it is used only for aboutness and restatement.
+Direction comes only from explicit signals aimed at the belief's own claim (`signals`): a
+negator reaching a term the statement asserts disputes it ("no longer grows with capability");
+one reaching a term the statement denies, or standing by it, agrees ("medical care explains only
+10-20 percent" for "determined by factors outside medical care"); a word of going badly agrees
+with a belief that says things go badly and disputes one that says they go well; saying the
+belief's denied term is the case ("alignment is mainly a technical problem") and words of
+refutation ("contradicts", "does not hold") dispute. More disputing than agreeing: challenges;
+a claim about the belief with no turn against it supports, narrowed to part of its reach
+complicates; signals both ways: related (weight 0, no move). Within one source a bare
+restatement never outvotes the source's own explicit dispute (`settle_source`). MiniLM
+similarity says what a sentence is about, never which way it points.
 """
 
 from __future__ import annotations
@@ -27,23 +34,50 @@ import numpy as np
 _NEGATOR_WORDS = (
     "not no never cannot can't couldn't doesn't don't didn't isn't aren't wasn't weren't won't "
     "without lacks lack lacking neither nor unable instead rather "
-    "outside beyond none nothing"
+    "outside beyond none nothing little less fewer rarely seldom hardly barely"
 )
 _NEGATORS = frozenset(_NEGATOR_WORDS.split())
+# Words that say a claim is wrong: aimed at the belief's claim when the sentence is about it.
+_DISPUTE = re.compile(
+    r"\b(?:contradict\w*|refut\w*|disprov\w*|undercut\w*|debunk\w*|the opposite of|"
+    r"no longer (?:fits?|holds?|true)|(?:does|do|did) not hold|(?:is|are|was|were) "
+    r"(?:false|wrong|mistaken|overstated|unfounded)|falls? short)\b",
+    re.I,
+)
+_DISPUTE_WORD = re.compile(r"^(?:contradict|refut|disprov|undercut|debunk|belie)")
+_COPULAS = frozenset(
+    ["is", "are", "was", "were", "remains", "remain", "becomes", "become", "stays"]
+)
+_ARTICLES = frozenset(["a", "an", "the"])
+_DEGREE = frozenset(
+    [
+        "mainly",
+        "mostly",
+        "primarily",
+        "largely",
+        "fundamentally",
+        "chiefly",
+        "essentially",
+        "really",
+        "just",
+        "being",
+    ]
+)
 # Predicates that say a thing goes badly: "degrades", "erodes", "breaks down".
 _NEGATIVE_PREDICATES = re.compile(
     r"^(?:degrad|erod|declin|worsen|worse|harder|collaps|inadequa|insuffici|fragil|unstabl|"
     r"fail|break|undermin|lose|loses|lost|decreas|shrink|weaken|destroy|misalign|fall|falls)"
 )
 _ONLY_FIGURE = re.compile(r"^(?:\d|a$|one$|half$|small$|fraction$|few$|minor)")
-_MIXED = re.compile(
-    r"\b(?:however|but|although|though|whereas|only in|only when|only for|partial\w*|"
-    r"mixed|trade-?offs?|at the cost|caveats?|depends on|in some cases)\b",
-    re.I,
+# Wording that narrows a claim to part of its reach ("helps, but only in small groups"): a
+# restatement so limited complicates the belief. A bare "but" is not aimed at the belief.
+_HEDGE_SCOPE = re.compile(
+    r"\b(?:only (?:in|when|for|if|under|within)|in some cases|depends on|under certain)\b", re.I
 )
 _STOP_WORDS = (
     "their those these which there about becom being other would could should rather than "
-    "where while since given because within across still makes itself"
+    "where while since given because within across still makes itself from with into onto "
+    "than that this what when more most over upon also only such very some many much each both"
 )
 _STOP = frozenset(_STOP_WORDS.split())
 WINDOW = 4
@@ -59,14 +93,15 @@ class StanceSettings:
 
     link_floor: float = 0.35  # below this a claim is about no belief at all
     link_margin: float = 0.05  # ahead of every other belief by this much: about this one
-    restate_similarity: float = 0.4  # a restatement: this close to the statement or a sentence
-    # A restatement of the register's disconfirmation target (what would weaken the belief) is an
-    # explicit signal against it: this close to a target sentence, and nearer to it than to the
-    # belief by `target_margin`.
-    target_similarity: float = 0.4
-    target_margin: float = 0.0
+    # How much of a belief's hubness (`hubness`) is taken off before the margin is judged.
+    hub_weight: float = 0.25
+    # A restatement: this close to the belief. At the link floor, a claim that is about a belief
+    # and carries no turn against its claim reads as agreeing with it.
+    restate_similarity: float = 0.35
     # The disconfirmation target is part of the whole belief: a claim about what would weaken
-    # the belief is about the belief (links, by the same floor and margin).
+    # the belief is about the belief (links, by the same floor and margin). It never decides a
+    # direction: as a challenge, and as "no restatement, so related", it made the direction
+    # worse on both agents' notes and on the bench's own.
     target_links: bool = True
     target_link_discount: float = 0.15  # a target sentence counts this much less than the belief
     max_beliefs_per_claim: int = 1
@@ -81,8 +116,6 @@ class StanceSettings:
             link_floor=self.link_floor * scale,
             link_margin=self.link_margin * scale,
             restate_similarity=self.restate_similarity * scale,
-            target_similarity=self.target_similarity * scale,
-            target_margin=self.target_margin * scale,
             target_link_discount=self.target_link_discount * scale,
         )
 
@@ -123,6 +156,8 @@ def _is_negator(tokens: list[str], i: int) -> bool:
     than denies; "nor" after "neither" is the same turn; "only" turns only a figure or share."""
     token = tokens[i]
     after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if token in ("little", "less") and i and tokens[i - 1] in ("a", "no", "more", "or"):
+        return False  # "a little", "no less", "more or less"
     if token == "only":
         return bool(_ONLY_FIGURE.match(after))
     if token == "not" and after in ("just", "only", "merely", "simply"):
@@ -132,62 +167,163 @@ def _is_negator(tokens: list[str], i: int) -> bool:
     return token in _NEGATORS
 
 
-def polarity_flips(text: str, terms: set[str]) -> list[str]:
-    """The negators and negative predicates in `text` aimed at one of `terms`.
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"[a-z][a-z'-]*|\d+", text.lower())
 
-    A negator scopes forward ("not a technical problem", "only 10-20 percent of health
-    outcomes", "instead of degrading"): it is aimed when one of the next `SCOPE` words is a term,
-    the belief's own predicate included. A negative predicate ("oversight degrades") is aimed
-    when a term stands within `WINDOW` words of it either side."""
-    tokens = re.findall(r"[a-z][a-z'-]*|\d+", text.lower())
-    found = []
-    for i, token in enumerate(tokens):
+
+@dataclass(frozen=True)
+class Polarity:
+    """What a statement asserts and what it denies: `asserted` are its content terms outside
+    any negator's reach, `denied` the terms a negator of its own reaches ("not a technical
+    problem" denies "technical"), `negative` whether it says its subject goes badly
+    ("verification degrades")."""
+
+    asserted: frozenset[str]
+    denied: frozenset[str]
+    negative: bool
+    subject: str = ""  # the first asserted term: what the statement is about
+
+
+def polarity_of(statement: str) -> Polarity:
+    tokens = _tokens(statement)
+    inside: set[int] = set()
+    for i in range(len(tokens)):
         if _is_negator(tokens, i):
-            ahead = tokens[i + 1 : i + 1 + SCOPE]
-            if any(t[:6] in terms for t in ahead):
-                found.append(token)
-        elif _NEGATIVE_PREDICATES.match(token):
-            near = tokens[max(0, i - WINDOW) : i] + tokens[i + 1 : i + 1 + WINDOW]
-            if any(t[:6] in terms and not _NEGATIVE_PREDICATES.match(t) for t in near):
-                found.append(token)
-    return found
+            inside.update(range(i + 1, min(len(tokens), i + 1 + SCOPE)))
+    terms = terms_of(statement)
+    outside = {t[:6] for k, t in enumerate(tokens) if k not in inside and t[:6] in terms}
+    denied = {tokens[k][:6] for k in inside if len(tokens[k]) >= 3 and tokens[k] not in _STOP}
+    negative = any(
+        _NEGATIVE_PREDICATES.match(tokens[k])
+        for k in range(len(tokens))
+        if k not in inside and tokens[k][:6] in terms
+    )
+    asserted = {t for t in outside if not _NEGATIVE_PREDICATES.match(t)}
+    subject = next((t[:6] for t in tokens if t[:6] in asserted), "")
+    return Polarity(frozenset(asserted), frozenset(denied - outside - _ARTICLES), negative, subject)
 
 
-def _turns(flips: list[str]) -> int:
-    """How many times the words turn the belief's terms around: each negator once, negative
-    predicates together once ("fails ... harder" is one bad direction, not two turns)."""
-    predicates = [f for f in flips if _NEGATIVE_PREDICATES.match(f) and f not in _NEGATORS]
-    return len(flips) - len(predicates) + (1 if predicates else 0)
+def signals(text: str, polarity: Polarity) -> tuple[list[str], list[str]]:
+    """The explicit signals in `text` aimed at the belief's own claim: (agreeing, disputing).
+
+    A negator is aimed at what it reaches, the next `SCOPE` words, and at the subject just
+    before it (the `WINDOW` words before: "medical care explains only 10-20 percent"):
+    - reaching a term the belief denies, or standing by one, it denies the belief's opposite:
+      agreeing ("not a technical problem" for "coordination, not a technical problem");
+    - reaching a term the belief asserts, it disputes ("no longer grows with capability");
+    - reaching a word of going badly ("does not degrade"), it agrees when the belief says
+      things go well and disputes when the belief itself says they go badly.
+    A word of going badly by an asserted term ("volatility destroys savings") agrees with a
+    negative belief and disputes a positive one; a negator's own reach is not counted twice."""
+    tokens = _tokens(text)
+    agree: list[str] = []
+    dispute: list[str] = []
+    reached: set[int] = set()
+    for i, token in enumerate(tokens):
+        if not _is_negator(tokens, i):
+            continue
+        ahead = range(i + 1, min(len(tokens), i + 1 + SCOPE))
+        before = tokens[max(0, i - WINDOW) : i]
+        if any(tokens[k][:6] in polarity.denied for k in ahead) or any(
+            t[:6] in polarity.denied for t in before
+        ):
+            agree.append(f"'{token}' on what the belief denies")
+            reached.update(ahead)
+        elif any(_NEGATIVE_PREDICATES.match(tokens[k]) for k in ahead):
+            hit = next(tokens[k] for k in ahead if _NEGATIVE_PREDICATES.match(tokens[k]))
+            (dispute if polarity.negative else agree).append(f"'{token} {hit}'")
+            reached.update(ahead)
+        elif any(_DISPUTE_WORD.match(tokens[k]) for k in ahead[:2]):
+            agree.append(f"'{token}' before a word of refutation")  # "does not contradict"
+            reached.update(ahead)
+        elif any(tokens[k][:6] in polarity.asserted for k in ahead):
+            hit = next(tokens[k] for k in ahead if tokens[k][:6] in polarity.asserted)
+            if polarity.negative and hit[:6] == polarity.subject:
+                # "cannot keep verifying" for "verification degrades": it goes badly, as said
+                agree.append(f"'{token} ... {hit}' as the belief says")
+            else:
+                dispute.append(f"'{token} ... {hit}'")
+            reached.update(ahead)
+    for i, token in enumerate(tokens):
+        if i in reached or token in _NEGATORS or not _NEGATIVE_PREDICATES.match(token):
+            continue
+        near = tokens[max(0, i - WINDOW) : i] + tokens[i + 1 : i + 1 + WINDOW]
+        if any(t[:6] in polarity.denied for t in near):
+            agree.append(f"'{token}' on what the belief denies")
+        elif any(t[:6] in polarity.asserted for t in near):
+            (agree if polarity.negative else dispute).append(f"'{token}'")
+    for match in _DISPUTE.finditer(text):
+        before = _tokens(text[: match.start()])[-2:]
+        if any(_is_negator(before, k) for k in range(len(before))):
+            continue  # "does not contradict"
+        ahead = _tokens(text[match.end() :])[:SCOPE]
+        if any(t[:6] in polarity.denied for t in ahead):
+            agree.append(f"'{match.group(0)}' what the belief denies")
+        else:
+            dispute.append(f"'{match.group(0)}'")
+    for i, token in enumerate(tokens):
+        if token not in _COPULAS or any(_is_negator(tokens, k) for k in range(max(0, i - 2), i)):
+            continue
+        after = tokens[i + 1 : i + 5]
+        for k, word in enumerate(after):
+            if word in _NEGATORS or _is_negator(after, k):
+                break
+            if word[:6] in polarity.denied:  # "alignment is mainly a technical problem"
+                dispute.append(f"'{token} ... {word}' says what the belief denies")
+                break
+            if word not in _ARTICLES and word not in _DEGREE:
+                break
+    return agree, dispute
 
 
-def direction(
-    claim: str, belief: BeliefText, restated: bool, against: bool = False
-) -> tuple[str, str]:
-    """The stance and the signal that decided it (see the module docstring). `against`: the
-    claim restates the belief's disconfirmation target more closely than the belief."""
-    terms = terms_of(belief.statement)
-    own = polarity_flips(belief.statement, terms)
-    flips = polarity_flips(claim, terms)
-    mixed = _MIXED.search(claim)
-    if not (
-        restated or against
-    ):  # about the topic, not the belief's own claim: no signal is aimed at it
-        return "related", "about the belief, but not about its claim: direction not stated"
-    if flips:
-        agree = _turns(flips) % 2 == _turns(own) % 2
-        said = "', '".join(flips[:3])
-        if agree:
-            cue = f"negative like the belief ('{said}' on its terms)" if own else ""
-            if not own:  # an even number of turns on a positive belief: it holds
-                cue = f"turned twice on the belief's terms ('{said}')"
-            return ("complicates", cue + ", but hedged") if mixed else ("supports", cue)
-        reversed_ = f"'{said}' turns the belief's terms the other way"
-        return "challenges", reversed_
-    if against:  # no turn on the belief's terms, and nearer to what would weaken it
-        return "challenges", "restates the belief's disconfirmation target"
-    if mixed:
-        return "complicates", f"restates the belief with a two-sided cue '{mixed.group(0)}'"
-    return "supports", "restates the belief's claim with no turn against it"
+@dataclass(frozen=True)
+class Judgement:
+    """One claim's stance on one belief and why; `explicit` when a signal in the claim's own
+    words decided it (a bare restatement is not one)."""
+
+    stance: str
+    cue: str
+    explicit: bool
+
+
+def direction(claim: str, belief: BeliefText, restated: bool) -> Judgement:
+    """The stance from the explicit signals aimed at the belief's own claim, its statement (its
+    description's sentences were tried too; their asides made the stance worse on both agents'
+    notes). More disputing signals than agreeing: challenges. A restatement with only agreeing
+    signals, or none, supports; narrowed to a part of the belief's reach, complicates. Signals
+    both ways, or a claim about the topic that restates nothing and carries no signal: related."""
+    agree, dispute = signals(claim, polarity_of(belief.statement))
+    if len(dispute) > len(agree):
+        said = ", ".join(dict.fromkeys(dispute[:3]))
+        return Judgement("challenges", f"{said} turns the belief's claim the other way", True)
+    if agree and len(agree) == len(dispute):
+        return Judgement("related", "signals both ways on the belief's claim", False)
+    if not restated and not agree:
+        return Judgement(
+            "related", "about the belief, but not about its claim: direction not stated", False
+        )
+    cue = f"agrees ({', '.join(dict.fromkeys(agree[:3]))})" if agree else "restates the belief"
+    hedge = _HEDGE_SCOPE.search(claim)
+    if hedge:
+        return Judgement("complicates", f"{cue}, but only within '{hedge.group(0)}'", True)
+    return Judgement("supports", cue if agree else cue + " with no turn against it", bool(agree))
+
+
+def settle_source(judgements: list[Judgement]) -> list[Judgement]:
+    """One source's judgements on one belief, made consistent: when the source's own words
+    dispute the belief explicitly and nothing in it agrees explicitly, a bare restatement in
+    the same source is not read as support (that would be a guess against what the source
+    says); it is `related` instead."""
+    disputes = any(j.explicit and j.stance == "challenges" for j in judgements)
+    agrees = any(j.explicit and j.stance in ("supports", "complicates") for j in judgements)
+    if not disputes or agrees:
+        return judgements
+    return [
+        Judgement("related", j.cue + "; the source disputes the belief elsewhere", False)
+        if not j.explicit and j.stance == "supports"
+        else j
+        for j in judgements
+    ]
 
 
 def belief_vectors(beliefs: Sequence[BeliefText]) -> list[str]:
@@ -236,14 +372,41 @@ def aboutness(
     return about, to_statement
 
 
-def links_for(row: np.ndarray, settings: StanceSettings) -> list[int]:
-    """The beliefs one claim is about: over the floor and ahead of every other by the margin."""
+def hubness(beliefs: Sequence[BeliefText], vectors: np.ndarray, k: int = 10) -> np.ndarray:
+    """How near each belief's statement sits to everything else the register says: the mean
+    cosine to the `k` nearest statement and description sentences of the *other* beliefs.
+
+    A broad belief ("AI alignment is the greatest problem") is near every sentence on its
+    field, so raw similarity links it to claims that bear on a narrower neighbour; subtracting
+    this (the hubness correction of cross-domain similarity local scaling) ranks a claim against
+    what each belief is specifically about. It reads only the register, never the sources."""
+    spans, at = [], 0
+    for b in beliefs:
+        n = 1 + len(b.sentences())
+        spans.append((at, at + n))
+        at += n
+    out = np.zeros(len(beliefs))
+    for j, (lo, _) in enumerate(spans):
+        parts = [vectors[a:z] for m, (a, z) in enumerate(spans) if m != j]
+        others = np.concatenate(parts) if parts else np.zeros((0, vectors.shape[1]))
+        if len(others):
+            sims = np.sort(others @ vectors[lo])[::-1][:k]
+            out[j] = float(sims.mean())
+    return out
+
+
+def links_for(
+    row: np.ndarray, settings: StanceSettings, raw: np.ndarray | None = None
+) -> list[int]:
+    """The beliefs one claim is about: over the floor (on `raw`, the similarity before the
+    hubness correction, when given) and ahead of every other by the margin on `row`."""
+    raw = row if raw is None else raw
     order = sorted(range(len(row)), key=lambda j: (-row[j], j))
     chosen: list[int] = []
     for rank, j in enumerate(order[: settings.max_beliefs_per_claim]):
         rest = [row[k] for k in order if k != j and k not in chosen]
         runner_up = max(rest) if rest else -1.0
-        if row[j] < settings.link_floor or row[j] - runner_up < settings.link_margin:
+        if raw[j] < settings.link_floor or row[j] - runner_up < settings.link_margin:
             break
         chosen.append(j)
         if rank == 0 and settings.max_beliefs_per_claim == 1:
