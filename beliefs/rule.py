@@ -445,13 +445,18 @@ def explain(settings: RuleSettings) -> str:
         "Direction (offline model): a claim links a belief only when it is about it, judged"
         " against the whole belief (statement, description and disconfirmation target, the"
         " target's sentences that only name a note left out), by a margin over every other"
-        " belief. Its direction comes only from explicit signals aimed at the belief's own"
-        " claim, and only when the claim restates that claim or its target: negation or a"
-        " negative predicate on the statement's terms, read against the statement's own"
-        " polarity (a negation of the belief's negative supports it: 'explains only 10-20"
-        " percent' against 'determined by factors outside'); with no such words, restating the"
-        " disconfirmation target challenges, two-sided wording complicates, a plain"
-        " restatement supports. Anything else is related.",
+        " belief after each belief's hubness (its nearness to the rest of the register) is"
+        " taken off. Its direction comes only from explicit signals aimed at the belief's own"
+        " claim: a negator reaching a term the statement asserts disputes it, one reaching a"
+        " term the statement denies agrees (a negation of the belief's opposite supports it:"
+        " 'explains only 10-20 percent' against 'determined by factors outside'); a word of"
+        " going badly agrees with a belief that says things go badly and disputes one that"
+        " says they go well; saying that the denied term is the case, and words of refutation"
+        " ('contradicts', 'does not hold'), dispute. More disputing signals: challenges; a"
+        " claim about the belief with no turn against it supports, narrowed to part of its"
+        " reach ('only when') complicates; signals both ways: related. Nearness to the"
+        " disconfirmation target never decides a direction, and a bare restatement in a"
+        " source whose own words dispute the belief is related, not support.",
         "Credence: a / (a + b), the Beta mean; it never reaches 0 or 1.",
         "Interval: the equal-tailed Beta(a, b) quantiles (90% by default), widened if needed to"
         " contain the credence.",

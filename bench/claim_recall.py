@@ -14,6 +14,7 @@ Run: .venv/bin/python bench/claim_recall.py [--corpus DIR] [--show] [--json]
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import statistics
@@ -221,7 +222,7 @@ def run(corpus: Path, settings: ProposerSettings, show: bool, repeats: int = 2) 
         "propose_seconds": round(propose_seconds, 2),
         "embed_archive_seconds": round(embed_seconds, 2),
         "per_source": per_source,
-        "settings": settings.__dict__,
+        "settings": dataclasses.asdict(settings),
         "beliefs": "default_register.yaml" if REGISTER.exists() else "fallback paraphrase",
     }
 

@@ -47,7 +47,7 @@ class ProposerSettings:
     # `words_per_claim` words of text but at least `min_claims`: short notes give fewer.
     max_claims: int = 5
     words_per_claim: int = 150
-    min_claims: int = 2
+    min_claims: int = 3  # 2 -> 3 raised claim recall on both shared corpora (57->63%, 35->41%)
     embed_candidates: int = 30  # only the structurally best are embedded: embedding is the cost
     min_words: int = 6  # titles shorter than this (in words) are labels, not claims
     max_words: int = 70  # and longer ones are run-ons
