@@ -52,7 +52,10 @@ def test_process_json_then_read_commands(fake_embedder, sample_archive: Path) ->
     touched = [b for b in beliefs if b["evidence"]]
     assert touched, "the sample archive should move at least one belief"
     history = json.loads(invoke("history", touched[0]["id"], "--json").stdout)
-    assert len([h for h in history if not h["superseded"]]) == touched[0]["evidence"]
+    live = [h for h in history if not h["superseded"]]
+    # history lists related events too (weight 0); `evidence` counts the moving ones
+    assert len(live) == touched[0]["evidence"] + touched[0]["related"]
+    assert len([h for h in live if h["stance"] != "related"]) == touched[0]["evidence"]
     for h in history:
         assert {
             "at",
@@ -64,7 +67,8 @@ def test_process_json_then_read_commands(fake_embedder, sample_archive: Path) ->
             "credence_after",
             "note",
         } <= set(h)
-        assert (h["note"] is None) == (h["stance"] == "supports")
+        # a challenge or complication carries its disconfirmation note; support and related none
+        assert (h["note"] is None) == (h["stance"] in ("supports", "related"))
 
     claims = json.loads(invoke("claims", "--json").stdout)
     assert len(claims) == report["claims_accepted"]
