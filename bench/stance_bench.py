@@ -5,7 +5,9 @@ Gold: the curators' own links between claim notes and beliefs of the shared corp
 and a held-out set written for this benchmark (`bench/stance_notes/`, same `gold.json` shape):
 24 short synthetic claim notes, each bearing on one theseus or rio belief, half of them arguing
 that belief is false with the kind of evidence its disconfirmation target names. They are test
-inputs in our own words, not reports of real events.
+inputs in our own words, not reports of real events. A third set, `bench/stance_notes_heldout/`
+(22 notes, one supporting and one disputing per belief), was written by a helper session that saw
+neither the first set nor the stance code.
 
 Registers: the agents' `beliefs.md` read by `store.belief_files`; belief N is `BN`, statement =
 its title, description = its paragraph (the whole belief is what a claim must be about),
@@ -60,6 +62,9 @@ from store.belief_files import BeliefEntry, read_belief_file  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "teleo-collective"
 OWN_NOTES = REPO / "bench" / "stance_notes"
+# A second set of the same kind, written by a helper session that saw neither the first set nor
+# the stance code: 22 notes, one supporting and one disputing note per belief.
+HELDOUT_NOTES = REPO / "bench" / "stance_notes_heldout"
 DEFAULT_OUT = REPO / "bench" / "results" / "stance.json"
 AGENTS = ("theseus", "rio")
 SUPPORTS = "supports"
@@ -452,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     note_sets = {
         "curated": (corpus / "stance-dev.json", lambda agent: corpus / "claims" / agent),
         "own": (OWN_NOTES / "gold.json", lambda agent: OWN_NOTES),
+        "heldout": (HELDOUT_NOTES / "gold.json", lambda agent: HELDOUT_NOTES),
     }
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
@@ -477,6 +483,7 @@ def main(argv: list[str] | None = None) -> int:
             "notes": {a: str(corpus / "claims" / a) for a in AGENTS},
             "own_notes": str(OWN_NOTES),
             "own_gold": str(OWN_NOTES / "gold.json"),
+            "heldout_notes": str(HELDOUT_NOTES),
         },
         "register": {
             "statement": "title",

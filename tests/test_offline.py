@@ -308,6 +308,20 @@ def test_words_of_refutation_dispute() -> None:
     )
 
 
+def test_a_negator_turns_what_follows_it() -> None:
+    """Two misreadings of the held-out notes: "rather" denied the *preceding* "bug", and a
+    negated going-badly on a negative belief read as the belief's own badness."""
+    feature = BeliefText("B4", "Market volatility is a feature, not a bug")
+    claim = "Market volatility is a bug rather than a feature, since swings carry little signal"
+    assert direction(claim, feature, True).stance == "challenges"
+    negative = BeliefText("B4", "Verification degrades faster than capability grows")
+    trend = "The overall trend does not show verification losing ground to capability"
+    assert direction(trend, negative, True).stance == "challenges"
+    assert direction("Reviewers cannot keep verifying the outputs", negative, True).stance == (
+        "supports"
+    )
+
+
 def test_a_source_that_disputes_is_not_read_as_support() -> None:
     bare = Judgement("supports", "restates the belief with no turn against it", False)
     dispute = Judgement("challenges", "'not ... preserve' turns the belief's claim", True)

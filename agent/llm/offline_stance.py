@@ -66,7 +66,7 @@ _DEGREE = frozenset(
 # Predicates that say a thing goes badly: "degrades", "erodes", "breaks down".
 _NEGATIVE_PREDICATES = re.compile(
     r"^(?:degrad|erod|declin|worsen|worse|harder|collaps|inadequa|insuffici|fragil|unstabl|"
-    r"fail|break|undermin|lose|loses|lost|decreas|shrink|weaken|destroy|misalign|fall|falls)"
+    r"fail|break|undermin|lose|loses|losing|lost|decreas|shrink|weaken|destroy|misalign|fall|falls)"
 )
 _ONLY_FIGURE = re.compile(r"^(?:\d|a$|one$|half$|small$|fraction$|few$|minor)")
 # Wording that narrows a claim to part of its reach ("helps, but only in small groups"): a
@@ -206,8 +206,8 @@ def polarity_of(statement: str) -> Polarity:
 def signals(text: str, polarity: Polarity) -> tuple[list[str], list[str]]:
     """The explicit signals in `text` aimed at the belief's own claim: (agreeing, disputing).
 
-    A negator is aimed at what it reaches, the next `SCOPE` words, and at the subject just
-    before it (the `WINDOW` words before: "medical care explains only 10-20 percent"):
+    A negator is aimed at what it reaches, the next `SCOPE` words; "only" also at the subject
+    just before it (the `WINDOW` words before: "medical care explains only 10-20 percent"):
     - reaching a term the belief denies, or standing by one, it denies the belief's opposite:
       agreeing ("not a technical problem" for "coordination, not a technical problem");
     - reaching a term the belief asserts, it disputes ("no longer grows with capability");
@@ -223,15 +223,20 @@ def signals(text: str, polarity: Polarity) -> tuple[list[str], list[str]]:
         if not _is_negator(tokens, i):
             continue
         ahead = range(i + 1, min(len(tokens), i + 1 + SCOPE))
-        before = tokens[max(0, i - WINDOW) : i]
+        # only "only" limits the subject before it ("medical care explains only 10-20 percent");
+        # every other negator turns what follows ("a bug rather than a feature")
+        before = tokens[max(0, i - WINDOW) : i] if token == "only" else []
+        bad = [tokens[k] for k in ahead if _NEGATIVE_PREDICATES.match(tokens[k])]
         if any(tokens[k][:6] in polarity.denied for k in ahead) or any(
             t[:6] in polarity.denied for t in before
         ):
             agree.append(f"'{token}' on what the belief denies")
             reached.update(ahead)
-        elif any(_NEGATIVE_PREDICATES.match(tokens[k]) for k in ahead):
-            hit = next(tokens[k] for k in ahead if _NEGATIVE_PREDICATES.match(tokens[k]))
-            (dispute if polarity.negative else agree).append(f"'{token} {hit}'")
+        elif bad and (
+            polarity.negative or any(_NEGATIVE_PREDICATES.match(tokens[k]) for k in ahead[:3])
+        ):
+            # a negated going-badly ("does not degrade", "not ... verification losing")
+            (dispute if polarity.negative else agree).append(f"'{token} {bad[0]}'")
             reached.update(ahead)
         elif any(_DISPUTE_WORD.match(tokens[k]) for k in ahead[:2]):
             agree.append(f"'{token}' before a word of refutation")  # "does not contradict"
