@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -388,6 +388,16 @@ class Candidate:
     structure: float
 
 
+def _not_a_claim(title: str, quote: str, settings: ProposerSettings) -> bool:
+    """A question, too short or long, no proposition, or a metadata line: never a candidate."""
+    return (
+        "?" in title
+        or not settings.min_words <= len(title.split()) <= settings.max_words
+        or title_problem(title) is not None
+        or metadata_problem(title, [quote]) is not None
+    )
+
+
 def _link_share(quote: str) -> float:
     """Share of a sentence inside wiki links or URLs: a pointer to another note, not a statement."""
     return sum(map(len, re.findall(r"\[\[[^\]]*\]\]|https?://\S+", quote))) / max(1, len(quote))
@@ -415,8 +425,11 @@ def candidates(text: str, settings: ProposerSettings) -> list[Candidate]:
     lead: Sentence | None = None  # an open lead-in, and the noun-phrase items under it:
     fragments: list[str] = []
 
-    def add(sentence: Sentence, title: str, first: bool, pointer: bool = False) -> None:
-        score = _structural_score(sentence, title, first) - 0.6 * pointer  # a comment on a link
+    def add(
+        sentence: Sentence, title: str, first: bool, pointer: bool = False, bonus: float = 0.0
+    ) -> None:
+        # `pointer`: a comment on a link; `bonus`: the note's thesis heading
+        score = _structural_score(sentence, title, first) - 0.6 * pointer + bonus
         found.append(Candidate(sentence, title, score))
 
     def close_lead() -> None:
@@ -427,14 +440,8 @@ def candidates(text: str, settings: ProposerSettings) -> list[Candidate]:
     thesis = heading_thesis(text)
     if thesis is not None and settings.thesis_weight > 0:
         title = clean_title(thesis.quote)
-        if not (
-            title_problem(title)
-            or "?" in title
-            or not settings.min_words <= len(title.split()) <= settings.max_words
-            or metadata_problem(title, [thesis.quote])
-        ):
-            add(thesis, title, True)
-            found[-1] = replace(found[-1], structure=found[-1].structure + settings.thesis_weight)
+        if not _not_a_claim(title, thesis.quote, settings):
+            add(thesis, title, True, bonus=settings.thesis_weight)
     for sentence in split_sentences(text):
         first = sentence.unit not in seen_units
         seen_units.add(sentence.unit)
@@ -461,13 +468,7 @@ def candidates(text: str, settings: ProposerSettings) -> list[Candidate]:
         head, _, rest = title.partition(": ")  # "Head: proposition" inside the sentence
         if rest[:1].isupper() and len(head.split()) <= 4 and not title_problem(rest):
             title, label = rest, label or head
-        if "?" in title or not settings.min_words <= len(title.split()) <= settings.max_words:
-            continue
-        if (
-            title_problem(title)
-            or _link_share(sentence.quote) > 0.5
-            or metadata_problem(title, [sentence.quote])
-        ):
+        if _not_a_claim(title, sentence.quote, settings) or _link_share(sentence.quote) > 0.5:
             continue  # not a sentence, or a pointer to another note rather than a statement
         if settings.label_in_title and label and not _META_LABEL.search(label):
             title = f"{title} — {label}"
@@ -550,6 +551,26 @@ def belief_texts(beliefs: Sequence[BeliefView]) -> list[str]:
     return belief_vectors(belief_text_views(beliefs))
 
 
+_last_hubness: tuple[tuple[str, tuple[str, ...]], np.ndarray] | None = None
+
+
+def register_hubness(
+    embedder_name: str, register_texts: list[str], texts: list[BeliefText], vectors: np.ndarray
+) -> np.ndarray:
+    """`hubness` of the register, computed once for a run rather than once per source: it
+    depends only on the register's texts and the embedder, and costs beliefs x sentences. One
+    entry is kept (a run reads one register); the tuple is replaced whole, so threads that
+    propose side by side (`--jobs`) at worst compute it twice."""
+    global _last_hubness
+    key = (embedder_name, tuple(register_texts))
+    last = _last_hubness
+    if last is not None and last[0] == key:
+        return last[1]
+    value = hubness(texts, vectors)
+    _last_hubness = (key, value)
+    return value
+
+
 def propose(
     title: str,
     text: str,
@@ -566,7 +587,8 @@ def propose(
     n_b = len(beliefs)
     extra = [title] if title else []
     texts = belief_text_views(beliefs)
-    vectors = embedder.embed([c.title for c in pool] + extra + belief_vectors(texts))
+    register_texts = belief_vectors(texts)
+    vectors = embedder.embed([c.title for c in pool] + extra + register_texts)
     cand, rest = vectors[: len(pool)], vectors[len(pool) :]
     about, to_stmt = aboutness(cand, texts, rest[len(extra) :])
     to_target = target_similarity(cand, texts, rest[len(extra) :])
@@ -586,15 +608,20 @@ def propose(
     )
     ranking = linking
     if n_b and judge.hub_weight:
-        ranking = linking - judge.hub_weight * hubness(texts, rest[len(extra) :])[None, :]
+        hub = register_hubness(
+            getattr(embedder, "name", ""), register_texts, texts, rest[len(extra) :]
+        )
+        ranking = linking - judge.hub_weight * hub[None, :]
     linked = {i: links_for(ranking[i], judge, linking[i]) if n_b else [] for i in chosen}
     judged: dict[tuple[int, int], Judgement] = {}
     for i in chosen:
         for b in linked[i]:
             restated = max(float(to_stmt[i, b]), float(about[i, b])) >= judge.restate_similarity
             judged[i, b] = direction(pool[i].title, texts[b], restated)
-    for b in range(n_b):
-        keys = [(i, b) for i in chosen if (i, b) in judged]
+    by_belief: dict[int, list[tuple[int, int]]] = {}
+    for key in judged:  # in claim order, so each belief's judgements keep the source's order
+        by_belief.setdefault(key[1], []).append(key)
+    for keys in by_belief.values():
         for key, settled in zip(keys, settle_source([judged[k] for k in keys]), strict=True):
             judged[key] = settled
     claims = []

@@ -23,6 +23,7 @@ similarity says what a sentence is about, never which way it points.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -80,6 +81,7 @@ _STOP_WORDS = (
     "than that this what when more most over upon also only such very some many much each both"
 )
 _STOP = frozenset(_STOP_WORDS.split())
+_HUB_BLOCK = 256  # statements compared with the register's texts at a time (`hubness`)
 WINDOW = 4
 """How many words either side a negative predicate may stand from a belief's term."""
 SCOPE = 5
@@ -141,10 +143,6 @@ class BeliefText:
         return [p for p in parts if len(p.split()) >= 5][:8]
 
 
-def _stems(text: str) -> list[str]:
-    return [t[:6] for t in re.findall(r"[a-z][a-z'-]*|\d+", text.lower())]
-
-
 def terms_of(statement: str) -> set[str]:
     """The statement's content terms (six-letter stems of words of four letters or more)."""
     words = re.findall(r"[a-z]{4,}", statement.lower())
@@ -184,7 +182,9 @@ class Polarity:
     subject: str = ""  # the first asserted term: what the statement is about
 
 
+@functools.lru_cache(maxsize=4096)
 def polarity_of(statement: str) -> Polarity:
+    """A statement's polarity; cached, as every claim of every source is read against it."""
     tokens = _tokens(statement)
     inside: set[int] = set()
     for i in range(len(tokens)):
@@ -384,19 +384,29 @@ def hubness(beliefs: Sequence[BeliefText], vectors: np.ndarray, k: int = 10) -> 
     A broad belief ("AI alignment is the greatest problem") is near every sentence on its
     field, so raw similarity links it to claims that bear on a narrower neighbour; subtracting
     this (the hubness correction of cross-domain similarity local scaling) ranks a claim against
-    what each belief is specifically about. It reads only the register, never the sources."""
-    spans, at = [], 0
-    for b in beliefs:
-        n = 1 + len(b.sentences())
-        spans.append((at, at + n))
-        at += n
+    what each belief is specifically about. It reads only the register, never the sources.
+    Statements are compared in blocks, so a register of thousands of beliefs never holds the
+    whole beliefs-by-sentences matrix at once."""
+    sizes = [1 + len(b.sentences()) for b in beliefs]
+    ends = np.cumsum(sizes)
+    starts = ends - np.asarray(sizes)
+    total = int(ends[-1]) if len(sizes) else 0
     out = np.zeros(len(beliefs))
-    for j, (lo, _) in enumerate(spans):
-        parts = [vectors[a:z] for m, (a, z) in enumerate(spans) if m != j]
-        others = np.concatenate(parts) if parts else np.zeros((0, vectors.shape[1]))
-        if len(others):
-            sims = np.sort(others @ vectors[lo])[::-1][:k]
-            out[j] = float(sims.mean())
+    for lo in range(0, len(beliefs), _HUB_BLOCK):
+        rows = range(lo, min(len(beliefs), lo + _HUB_BLOCK))
+        sims = vectors[starts[rows.start : rows.stop]] @ vectors[:total].T
+        for r, j in enumerate(rows):
+            sims[r, starts[j] : ends[j]] = -np.inf  # the belief's own texts are not "else"
+        others = total - (ends[rows.start : rows.stop] - starts[rows.start : rows.stop])
+        take = min(k, total)
+        if take == 0:
+            continue
+        top = -np.partition(-sims, take - 1, axis=1)[:, :take] if take < total else sims
+        for r, j in enumerate(rows):
+            n = int(min(k, others[r]))
+            if n:
+                best = np.sort(top[r][np.isfinite(top[r])])[::-1][:n]
+                out[j] = float(best.mean())
     return out
 
 
