@@ -453,10 +453,15 @@ def explain(settings: RuleSettings) -> str:
         " going badly agrees with a belief that says things go badly and disputes one that"
         " says they go well; saying that the denied term is the case, and words of refutation"
         " ('contradicts', 'does not hold'), dispute. More disputing signals: challenges; a"
-        " claim about the belief with no turn against it supports, narrowed to part of its"
-        " reach ('only when') complicates; signals both ways: related. Nearness to the"
+        " claim that restates the belief (near it and sharing at least one content word with"
+        " its statement or description) with no turn against it supports, narrowed to part of"
+        " its reach ('only when') complicates; near it in none of its words, with no signal:"
+        " related; signals both ways: related. Nearness to the"
         " disconfirmation target never decides a direction, and a bare restatement in a"
         " source whose own words dispute the belief is related, not support.",
+        "Domains: a source filed (`domain`) under a domain no holder covers moves nothing;"
+        " a holder it reaches only through its `secondary_domains` sees its claims linked as"
+        " related, never moved (the extraction note says so, for any model).",
         "Credence: a / (a + b), the Beta mean; it never reaches 0 or 1.",
         "Interval: the equal-tailed Beta(a, b) quantiles (90% by default), widened if needed to"
         " contain the credence.",

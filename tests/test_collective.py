@@ -15,7 +15,13 @@ from agent.cli import app
 from agent.config import resolve_settings
 from agent.errors import ConfigError, RegisterError
 from agent.extract.pipeline import ProcessOptions, process
-from agent.extract.routing import qualify_belief_ids, route, source_domains
+from agent.extract.routing import (
+    in_passing,
+    qualify_belief_ids,
+    route,
+    route_frontmatter,
+    source_domains,
+)
 from agent.workspace import open_workspace
 from beliefs.rule import RuleSettings, credence
 from store.ledger import live_evidence
@@ -108,6 +114,53 @@ def test_routing_by_domain_and_secondary_domain(example: Path) -> None:
     assert source_domains({"domain": "Health", "secondary_domains": ["x", ""]}) == {"health", "x"}
 
 
+def test_a_holder_reached_only_through_secondary_domains_is_peripheral(example: Path) -> None:
+    register = load_register(example / "collective.yaml")
+    # filed under internet-finance, touching collective-intelligence: theo only in passing
+    fees = route_frontmatter(
+        register, {"domain": "internet-finance", "secondary_domains": ["collective-intelligence"]}
+    )
+    assert fees.agents == ("theo", "mira") and fees.peripheral == ("theo",)
+    assert fees.peripheral_belief_ids == {"theo/B1", "theo/B2"}
+    assert "theo only through its secondary domains" in (fees.note({"internet-finance"}) or "")
+    # filed under a domain theo covers (even as its own secondary one): not in passing
+    filed = route_frontmatter(register, {"domain": "collective-intelligence"})
+    assert filed.agents == ("theo",) and filed.peripheral == () and filed.note(set()) is None
+    # no primary domain: nobody is peripheral, what the source says decides
+    loose = route_frontmatter(register, {"secondary_domains": ["internet-finance"]})
+    assert loose.agents == ("mira",) and loose.peripheral == ()
+    # the view a peripheral source was judged against differs, so it is judged again
+    assert (
+        fees.view_sha256
+        != route(
+            register,
+            source_domains(
+                {"domain": "internet-finance", "secondary_domains": ["collective-intelligence"]}
+            ),
+        ).view_sha256
+    )
+
+
+def test_in_passing_keeps_the_link_and_drops_the_direction() -> None:
+    from agent.extract.validate import StanceOnBelief, ValidClaim
+
+    claim = ValidClaim(
+        "Fees fell",
+        "d",
+        "likely",
+        "internet-finance",
+        ("q",),
+        (StanceOnBelief("theo/B1", "supports", "why"), StanceOnBelief("mira/B1", "challenges", "")),
+    )
+    kept = in_passing(claim, frozenset({"theo/B1"}))
+    assert [(s.belief_id, s.stance) for s in kept.beliefs] == [
+        ("theo/B1", "related"),
+        ("mira/B1", "challenges"),
+    ]
+    assert "model said supports" in kept.beliefs[0].rationale and "why" in kept.beliefs[0].rationale
+    assert in_passing(claim, frozenset()) is claim
+
+
 def test_bare_ids_resolve_only_when_one_holder_has_them(example: Path) -> None:
     register = load_register(example / "collective.yaml")
     with pytest.raises(ConfigError, match="ambiguous: use one of theo/B1, mira/B1"):
@@ -138,6 +191,7 @@ def test_a_collective_run_routes_and_qualifies(fake_embedder, example, tmp_path)
     assert "no belief holder covers its domain (agriculture)" in tomato
     fees = (example / "inbox" / "2026-02-20-settlement-fees.md").read_text()
     assert "processed_by: [theo, mira]" in fees
+    assert "reaching theo only through its secondary domains" in fees
     # every command takes and shows qualified ids; a bare ambiguous id is a usage error
     listing = json.loads(cli(home, "beliefs", "--json").stdout)
     assert [b["id"] for b in listing] == ["theo/B1", "theo/B2", "mira/B1", "mira/B2"]
@@ -148,6 +202,38 @@ def test_a_collective_run_routes_and_qualifies(fake_embedder, example, tmp_path)
     assert cli(home, "history", "mira/B1", "--json").exit_code == 0
     assert cli(home, "claims", "--belief", "mira/B2", "--json").exit_code == 0
     assert cli(home, "replay", "--check").exit_code == 0
+
+
+def test_a_source_filed_elsewhere_links_a_peripheral_holder_without_moving_it(
+    fake_embedder, example, tmp_path
+) -> None:
+    """The same text moves theo when filed under ai-alignment, and only links it (related,
+    weight 0) when filed under internet-finance with collective-intelligence as a secondary
+    domain (a domain theo covers only secondarily)."""
+    inbox = example / "inbox"
+    study = (inbox / "2026-03-02-review-queue-study.md").read_text()
+    elsewhere = study.replace(
+        "domain: ai-alignment",
+        "domain: internet-finance\nsecondary_domains: [collective-intelligence]",
+    )
+    runs = {}
+    for label, text in (("filed", study), ("elsewhere", elsewhere)):
+        for path in inbox.glob("*.md"):
+            path.unlink()
+        (inbox / "2026-03-02-review-queue-study.md").write_text(text)
+        home = tmp_path / label
+        run(example, home)
+        ws = open_workspace(resolve_settings(home=str(home)))
+        runs[label] = ws.db.execute("SELECT belief, stance, weight FROM events").fetchall()
+        shown = json.loads(cli(home, "claims", "--json").stdout)
+        runs[label + "-claims"] = {b["stance"] for c in shown for b in c["beliefs"]}
+    assert any(weight > 0 for *_, weight in runs["filed"])  # filed under theo's own domain
+    theo = [r for r in runs["elsewhere"] if r[0].startswith("theo/")]
+    assert theo and {b for b, *_ in theo} == {b for b, *_ in runs["filed"]}
+    assert all(stance == "related" and weight == 0 for _, stance, weight in theo)
+    assert runs["elsewhere-claims"] == {"related"} != runs["filed-claims"]
+    note = (inbox / "2026-03-02-review-queue-study.md").read_text()
+    assert "reaching theo only through its secondary domains" in note
 
 
 def test_the_cap_holds_per_holder_and_belief(fake_embedder, example, tmp_path) -> None:

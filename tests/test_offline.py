@@ -35,6 +35,7 @@ from agent.llm.offline_stance import (
     hubness,
     links_for,
     polarity_of,
+    restates,
     settle_source,
 )
 from agent.llm.prompt_blocks import BeliefView, beliefs_block, source_block
@@ -275,6 +276,25 @@ def test_direction_needs_a_signal_aimed_at_the_belief() -> None:
     assert stance("Collective systems do not preserve agency, yet they never fail", positive) == (
         "related"
     )
+
+
+def test_a_restatement_is_near_the_belief_and_in_its_words() -> None:
+    """Nearness alone is topic: a claim that shares no content word with the belief's statement
+    or paragraph is not a restatement, so with no signal it is related, never support."""
+    belief = BeliefText(
+        "B5",
+        "Building AI as a collective superintelligence is the path that preserves human agency",
+        "Many minds, human and machine, keep choices plural and errors correctable.",
+    )
+    rule = StanceSettings()
+    wordless = "The emerging field of diverse intelligence studies cellular decision-making"
+    assert not restates(wordless, belief, 0.45, rule)
+    assert direction(wordless, belief, restates(wordless, belief, 0.45, rule)).stance == "related"
+    # a word of the statement, or of its paragraph, anchors it
+    assert restates("Collective systems of people and models decide better", belief, 0.45, rule)
+    assert restates("Errors stay correctable when many take part", belief, 0.45, rule)
+    # in its words but not near it: not a restatement either
+    assert not restates("Collective bargaining raised wages", belief, 0.2, rule)
 
 
 def test_saying_what_the_belief_denies_disputes_it() -> None:

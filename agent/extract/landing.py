@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from agent.credences import store_credences
 from agent.extract.events import StanceEvidence, append_events, plan_events
 from agent.extract.extraction import CallRecord, Extraction
-from agent.extract.routing import Route, qualify_belief_ids, source_domains
+from agent.extract.routing import Route, in_passing, qualify_belief_ids, source_domains
 from agent.extract.validate import (
     Reason,
     ValidClaim,
@@ -137,6 +137,7 @@ class SourceLander:
         """
         now = now_iso()
         shown = route.belief_ids if route is not None else self.register.ids
+        passing = route.peripheral_belief_ids if route is not None else frozenset()
         landing = Landing()
         with write_transaction(self.db):
             if source_exists(self.db, source.id):
@@ -161,7 +162,7 @@ class SourceLander:
                         curator_text=curator_text(source),
                         whole_text=source.body,
                     )
-                    self._apply(source, verdict, landing, last_call, now)
+                    self._apply(source, verdict, landing, last_call, now, passing)
                 notes = (
                     f"{self.model_name} returned {landing.proposed} claims, "
                     f"{landing.rejected} rejected by validator"
@@ -205,9 +206,15 @@ class SourceLander:
         return insert_call(self.db, source.id, source.content_hash, call, now)
 
     def _apply(
-        self, source: Source, verdict: Verdict, landing: Landing, call: int | None, now: str
+        self,
+        source: Source,
+        verdict: Verdict,
+        landing: Landing,
+        call: int | None,
+        now: str,
+        passing: frozenset[str] = frozenset(),
     ) -> None:
-        claim = verdict.claim
+        claim = verdict.claim if verdict.claim is None else in_passing(verdict.claim, passing)
         if verdict.accepted and claim is not None:
             landing.proposed += 1
             cid = claim_id(source.id, claim.title)

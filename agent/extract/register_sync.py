@@ -17,7 +17,7 @@ from dataclasses import replace
 from sqlite_utils import Database
 
 from agent.credences import store_credences
-from agent.extract.routing import route, source_domains
+from agent.extract.routing import route_frontmatter
 from beliefs.register import Register, RegisterChanges, register_changes
 from beliefs.rule import Evidence, RuleSettings, credence
 from store import ledger
@@ -61,9 +61,8 @@ def _keep_views(db: Database, old: Register, new: Register) -> None:
     """Ids renamed only: a source judged against its old view counts as judged against the
     same view under the new ids, so it is not extracted again for a rename."""
     for record in known_sources(db).values():
-        domains = source_domains(record.frontmatter)
-        if record.view_sha256 == route(old, domains).view_sha256:
-            set_view(db, route(new, domains).view_sha256, [record.id])
+        if record.view_sha256 == route_frontmatter(old, record.frontmatter).view_sha256:
+            set_view(db, route_frontmatter(new, record.frontmatter).view_sha256, [record.id])
 
 
 def _carry_over(

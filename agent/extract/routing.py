@@ -7,15 +7,22 @@ domain reaches every holder, and what it says decides. A source no holder covers
 embedded and kept, and its claims are kept, but the model is shown no beliefs for it and it
 moves nothing (`unrouted`). Its claims are extracted once; the beliefs shown are the routed
 holders' own, so each holder's beliefs receive only stances judged against its own register.
+
+A holder a source reaches only through the source's `secondary_domains` (the source is filed
+under a domain the holder does not cover) is *peripheral*: the source touches its field in
+passing. Its beliefs are shown and its links kept, as `related` (weight 0): the curators filed
+the evidence under another field, and a field's sources move that field's beliefs, not a
+neighbour's on the strength of a passing mention.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from agent.extract.validate import StanceOnBelief, ValidClaim
 from agent.llm.prompt_blocks import BeliefView, beliefs_block
 from beliefs.register import Belief, Holder, Register
 from store.archive import Source
@@ -27,6 +34,10 @@ class Route:
 
     holders: tuple[Holder, ...]
     beliefs: tuple[Belief, ...]
+    peripheral: tuple[str, ...] = ()
+    """The agents reached only through the source's secondary domains."""
+    peripheral_belief_ids: frozenset[str] = frozenset()
+    """Their beliefs: shown, and linked only as `related`."""
 
     @property
     def agents(self) -> tuple[str, ...]:
@@ -52,20 +63,28 @@ class Route:
         """What the source was judged against (a source judged against another view is judged
         again): the beliefs it was shown and the holders it reached."""
         text = f"{self.beliefs_text}\n{','.join(self.agents)}"
+        if self.peripheral:  # only then, so the views of every other source stay as they were
+            text += f"\nperipheral:{','.join(self.peripheral)}"
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def note(self, domains: set[str]) -> str | None:
-        """Why an unrouted source moves nothing, for its extraction notes."""
+        """Why an unrouted source moves nothing, or a peripheral holder's beliefs do not move,
+        for its extraction notes."""
+        if self.peripheral:
+            return (
+                f"filed under another domain, reaching {', '.join(self.peripheral)} only through "
+                "its secondary domains: its links to their beliefs are kept as related and move "
+                "nothing"
+            )
         if not self.unrouted:
             return None
         named = ", ".join(sorted(domains)) or "none"
         return f"no belief holder covers its domain ({named}): read and kept, moves no belief"
 
 
-def source_domains(frontmatter: Mapping[str, Any]) -> set[str]:
-    """A source's `domain` and `secondary_domains`, casefolded."""
+def _domains_of(frontmatter: Mapping[str, Any], keys: tuple[str, ...]) -> set[str]:
     found: set[str] = set()
-    for key in ("domain", "secondary_domains"):
+    for key in keys:
         value = frontmatter.get(key)
         items = [value] if isinstance(value, str) else value
         if isinstance(items, list):
@@ -73,16 +92,37 @@ def source_domains(frontmatter: Mapping[str, Any]) -> set[str]:
     return found
 
 
+def source_domains(frontmatter: Mapping[str, Any]) -> set[str]:
+    """A source's `domain` and `secondary_domains`, casefolded."""
+    return _domains_of(frontmatter, ("domain", "secondary_domains"))
+
+
+def primary_domains(frontmatter: Mapping[str, Any]) -> set[str]:
+    """The domain a source is filed under (its `domain`), casefolded."""
+    return _domains_of(frontmatter, ("domain",))
+
+
 def route_source(register: Register, source: Source) -> Route:
-    return route(register, source_domains(source.frontmatter))
+    return route_frontmatter(register, source.frontmatter)
 
 
-def route(register: Register, domains: set[str]) -> Route:
-    """The holders a source of these domains reaches, and the beliefs it is judged against."""
+def route_frontmatter(register: Register, frontmatter: Mapping[str, Any]) -> Route:
+    return route(register, source_domains(frontmatter), primary_domains(frontmatter))
+
+
+def route(register: Register, domains: set[str], primary: set[str] | None = None) -> Route:
+    """The holders a source of these domains reaches, and the beliefs it is judged against;
+    `primary`, the domain it is filed under, tells which holders it reaches only in passing
+    (no primary domain: none, and what it says decides)."""
     holders = tuple(
         h for h in register.holders if not domains or not h.covered or h.covered & domains
     )
-    return Route(holders, register.of_holders({h.agent for h in holders}))
+    peripheral = tuple(
+        h.agent for h in holders if primary and h.covered and not h.covered & primary
+    )
+    beliefs = register.of_holders({h.agent for h in holders})
+    passing = frozenset(b.id for b in beliefs if register.holder_of(b) in peripheral)
+    return Route(holders, beliefs, peripheral, passing)
 
 
 def qualify_belief_ids(proposed: Any, shown: tuple[str, ...]) -> Any:
@@ -99,3 +139,22 @@ def qualify_belief_ids(proposed: Any, shown: tuple[str, ...]) -> Any:
                 item = {**item, "id": matches[0]}
         qualified.append(item)
     return {**proposed, "beliefs": qualified}
+
+
+def in_passing(claim: ValidClaim, passing: frozenset[str]) -> ValidClaim:
+    """The claim with its stances on beliefs the source reaches only in passing (a peripheral
+    holder's) kept as `related`: linked and shown, weight 0, the model's stance in the why."""
+    if not passing or not any(s.belief_id in passing for s in claim.beliefs):
+        return claim
+    beliefs = tuple(
+        StanceOnBelief(
+            s.belief_id,
+            "related",
+            f"model said {s.stance}; the source is filed under another domain and reaches "
+            f"this belief's holder only through its secondary domains. {s.rationale}".strip(),
+        )
+        if s.belief_id in passing and s.stance != "related"
+        else s
+        for s in claim.beliefs
+    )
+    return replace(claim, beliefs=beliefs)

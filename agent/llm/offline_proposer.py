@@ -30,6 +30,7 @@ from agent.llm.offline_stance import (
     direction,
     hubness,
     links_for,
+    restates,
     settle_source,
     target_similarity,
 )
@@ -616,7 +617,8 @@ def propose(
     judged: dict[tuple[int, int], Judgement] = {}
     for i in chosen:
         for b in linked[i]:
-            restated = max(float(to_stmt[i, b]), float(about[i, b])) >= judge.restate_similarity
+            near = max(float(to_stmt[i, b]), float(about[i, b]))
+            restated = restates(pool[i].title, texts[b], near, judge)
             judged[i, b] = direction(pool[i].title, texts[b], restated)
     by_belief: dict[int, list[tuple[int, int]]] = {}
     for key in judged:  # in claim order, so each belief's judgements keep the source's order

@@ -281,6 +281,22 @@ def signals(text: str, polarity: Polarity) -> tuple[list[str], list[str]]:
     return agree, dispute
 
 
+@functools.lru_cache(maxsize=4096)
+def _belief_terms(statement: str, description: str) -> frozenset[str]:
+    return frozenset(terms_of(statement) | terms_of(description))
+
+
+def restates(claim: str, belief: BeliefText, similarity: float, settings: StanceSettings) -> bool:
+    """Whether a claim restates the belief, so that with no turn against it it reads as
+    agreeing: near it (`restate_similarity`) *and* in its words, sharing at least one content
+    term with the statement or its paragraph. Nearness alone is topic, not agreement: sources of
+    other fields ("diverse intelligence helps explain cellular collectives") come near a broad
+    belief's statement with none of its words, and read as support they moved it on nothing."""
+    if similarity < settings.restate_similarity:
+        return False
+    return bool(terms_of(claim) & _belief_terms(belief.statement, belief.description))
+
+
 @dataclass(frozen=True)
 class Judgement:
     """One claim's stance on one belief and why; `explicit` when a signal in the claim's own
