@@ -137,10 +137,27 @@ def load_beliefs() -> list[BeliefView]:
     return FALLBACK_BELIEFS
 
 
+def routed_beliefs(meta: dict) -> list[BeliefView] | None:
+    """The beliefs `tracker process` shows a model for a source of this frontmatter: the
+    packaged register, routed by the source's domains (none for a domain it does not cover).
+    None when the register or the router is unavailable (then every source sees them all)."""
+    try:
+        from agent.extract.routing import route_frontmatter
+        from beliefs.register import parse_register
+    except ImportError:
+        return None
+    register = parse_register(REGISTER.read_text(encoding="utf-8"), str(REGISTER))
+    route = route_frontmatter(register, meta)
+    return [BeliefView(b.id, b.statement, b.disconfirmation, b.description) for b in route.beliefs]
+
+
 def run(corpus: Path, settings: ProposerSettings, show: bool, repeats: int = 2) -> dict:
-    """Propose for every source, then score recall on the curated ones."""
+    """Propose for every source, then score recall on the curated ones. Each source is shown
+    the beliefs the pipeline would show it (routed by its domain), so a source of a domain the
+    register does not cover is proposed for with no beliefs, as `process` does."""
     corpus_rows = read_corpus(corpus)
-    beliefs = load_beliefs()
+    everything = load_beliefs()
+    shown = {stem: routed_beliefs(meta) for stem, _, _, meta in corpus_rows}
     # Timing: proposing (fresh embedder, so no cached vectors) against embedding the archive's
     # passages once, alternated and repeated because the machine may be shared; best of each.
     propose_times, embed_times = [], []
@@ -151,7 +168,7 @@ def run(corpus: Path, settings: ProposerSettings, show: bool, repeats: int = 2) 
         started = time.perf_counter()
         for stem, title, body, meta in corpus_rows:
             results[stem] = (
-                propose(title, body, beliefs, embedder, settings),
+                propose(title, body, _or(shown[stem], everything), embedder, settings),
                 body,
                 title,
                 curated_claims(meta),
@@ -224,7 +241,13 @@ def run(corpus: Path, settings: ProposerSettings, show: bool, repeats: int = 2) 
         "per_source": per_source,
         "settings": dataclasses.asdict(settings),
         "beliefs": "default_register.yaml" if REGISTER.exists() else "fallback paraphrase",
+        "routed": "each source shown the beliefs its domain routes it to, as process does",
+        "unrouted_sources": sum(1 for v in shown.values() if v == []),
     }
+
+
+def _or(views: list[BeliefView] | None, fallback: list[BeliefView]) -> list[BeliefView]:
+    return fallback if views is None else views
 
 
 def _chunks(text: str) -> list[str]:

@@ -31,10 +31,12 @@ from agent.llm.offline_stance import (
     BeliefText,
     Judgement,
     StanceSettings,
+    clauses_of,
     direction,
     hubness,
     links_for,
     polarity_of,
+    restated_target,
     restates,
     settle_source,
 )
@@ -295,6 +297,101 @@ def test_a_restatement_is_near_the_belief_and_in_its_words() -> None:
     assert restates("Errors stay correctable when many take part", belief, 0.45, rule)
     # in its words but not near it: not a restatement either
     assert not restates("Collective bargaining raised wages", belief, 0.2, rule)
+
+
+def test_a_ranking_read_against_the_belief_s_own() -> None:
+    belief = BeliefText("B1", "Markets beat votes for information aggregation")
+    assert polarity_of(belief.statement).winners == {"market"}
+    assert polarity_of(belief.statement).losers == {"votes"}
+    claim = "Aggregated expert surveys outperformed real-money prediction markets on policy"
+    assert direction(claim, belief, True).stance == "challenges"
+    assert direction("Prediction markets outperformed polls of members", belief, True).stance == (
+        "supports"
+    )
+    # negated, it ranks nothing; worse-than ranks the other way
+    negated = "Expert surveys did not outperform prediction markets on policy"
+    assert "ranking" not in direction(negated, belief, True).cue
+    assert direction("Votes did worse than markets at forecasting", belief, True).stance == (
+        "supports"
+    )
+    # a contrast belief ranks what it asserts over what it denies
+    contrast = BeliefText("B3", "Alignment must be continuous, not a specification problem")
+    claim = "Assistants under a fixed written specification outperformed continuously tuned ones"
+    assert direction(claim, contrast, True).stance == "challenges"
+
+
+def test_what_the_belief_ranks_last_said_as_the_case_disputes_it() -> None:
+    belief = BeliefText("B3", "Alignment must be continuous, not a specification problem")
+    assert polarity_of(belief.statement).rival == "specif"
+    claim = "A fixed specification done well is the approach that can actually be implemented"
+    assert direction(claim, belief, True).stance == "challenges"
+    # going badly, it agrees or says nothing against; negated, it is not asserted
+    assert direction(
+        "The specification trap makes encoded values unstable", belief, True
+    ).stance != ("challenges")
+    assert direction("No specification survives contact with users", belief, True).stance != (
+        "challenges"
+    )
+    # mentioned after what the belief ranks first, it is not the claim's subject
+    claim = "Continuous alignment beats a fixed specification written once"
+    assert direction(claim, belief, True).stance == "supports"
+
+
+def test_having_what_a_less_word_does_without_disputes_it() -> None:
+    belief = BeliefText("B3", "Futarchy solves trustless joint ownership")
+    assert polarity_of(belief.statement).privatives == {"trust"}
+    claim = "Futarchy treasuries still rely on trusted multisig signers and legal wrappers"
+    assert direction(claim, belief, True).stance == "challenges"
+    claim = "With a price as the safeguard, co-owners need no contract or trust in each other"
+    assert direction(claim, belief, True).stance == "supports"
+    assert direction("Trustless joint ownership works in futarchy", belief, True).stance == (
+        "supports"
+    )
+
+
+def test_the_claim_that_it_fails_is_a_refutation() -> None:
+    belief = BeliefText(
+        "B6", "Decentralized mechanism design creates regulatory defensibility, not evasion"
+    )
+    claim = "Against that record, the claim that market-driven decisions remove the promoter fails"
+    assert direction(claim, belief, True).stance == "challenges"
+
+
+def test_restating_a_clause_of_the_disconfirmation_target_challenges() -> None:
+    """The register names what would weaken the belief; a claim that says it, in the target's
+    own words and unturned, challenges. Nearness through the belief's own topic does not."""
+    embedder = HashingEmbedder()
+    belief = BeliefText(
+        "B1",
+        "AI alignment is the greatest outstanding problem for humanity",
+        disconfirmation="If safety spending approaches parity with capability spending at major"
+        " labs, or if governance mechanisms keep pace with capability advances, this weakens.",
+    )
+    clauses = belief.target_clauses()
+    assert clauses[:2] == [
+        "safety spending approaches parity with capability spending at major labs",
+        "governance mechanisms keep pace with capability advances",
+    ]
+    vectors = embedder.embed(clauses)
+    rule = StanceSettings()
+
+    def target(claim: str) -> str | None:
+        parts = [claim, *clauses_of(claim)]
+        return restated_target(parts, embedder.embed(parts), belief, vectors, rule)
+
+    said = "Safety spending approaches parity with capability spending at major labs, so it is fine"
+    assert target(said) == clauses[0]
+    assert direction(said, belief, True, target(said)).stance == "challenges"
+    # the same clause turned around is not a restatement of it
+    assert target("Safety spending never approaches parity with capability spending") is None
+    # near only through words the statement itself has: about the belief, not against it
+    assert target("AI alignment is the greatest outstanding problem for humanity") is None
+    # an explicit agreement and a restated target at once: related
+    both = direction("It is not just a matter of safety spending", belief, True, clauses[0])
+    assert both.stance in ("related", "challenges")
+    agrees = BeliefText("B2", "Alignment is a coordination problem, not a technical problem")
+    mixed = direction("Alignment is not a technical problem", agrees, True, "labs coordinate")
+    assert mixed.stance == "related" and "restates what would weaken it" in mixed.cue
 
 
 def test_saying_what_the_belief_denies_disputes_it() -> None:

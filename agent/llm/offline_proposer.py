@@ -27,11 +27,14 @@ from agent.llm.offline_stance import (
     StanceSettings,
     aboutness,
     belief_vectors,
+    clauses_of,
     direction,
     hubness,
     links_for,
+    restated_target,
     restates,
     settle_source,
+    target_clause_vectors,
     target_similarity,
 )
 from agent.llm.prompt_blocks import BeliefView
@@ -615,11 +618,21 @@ def propose(
         ranking = linking - judge.hub_weight * hub[None, :]
     linked = {i: links_for(ranking[i], judge, linking[i]) if n_b else [] for i in chosen}
     judged: dict[tuple[int, int], Judgement] = {}
+    clause_vectors = target_clause_vectors(texts, rest[len(extra) :]) if n_b else []
+    parts = {i: [pool[i].title, *clauses_of(pool[i].title)] for i in chosen if linked[i]}
+    flat = [p for i in parts for p in parts[i]]
+    part_vectors = embedder.embed(flat) if flat else np.zeros((0, cand.shape[1]))
+    at = 0
     for i in chosen:
+        if not linked[i]:
+            continue
+        mine = part_vectors[at : at + len(parts[i])]
+        at += len(parts[i])
         for b in linked[i]:
             near = max(float(to_stmt[i, b]), float(about[i, b]))
             restated = restates(pool[i].title, texts[b], near, judge)
-            judged[i, b] = direction(pool[i].title, texts[b], restated)
+            target = restated_target(parts[i], mine, texts[b], clause_vectors[b], judge)
+            judged[i, b] = direction(pool[i].title, texts[b], restated, target)
     by_belief: dict[int, list[tuple[int, int]]] = {}
     for key in judged:  # in claim order, so each belief's judgements keep the source's order
         by_belief.setdefault(key[1], []).append(key)

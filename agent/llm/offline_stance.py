@@ -42,7 +42,9 @@ _NEGATORS = frozenset(_NEGATOR_WORDS.split())
 _DISPUTE = re.compile(
     r"\b(?:contradict\w*|refut\w*|disprov\w*|undercut\w*|debunk\w*|the opposite of|"
     r"no longer (?:fits?|holds?|true)|(?:does|do|did) not hold|(?:is|are|was|were) "
-    r"(?:false|wrong|mistaken|overstated|unfounded)|falls? short)\b",
+    r"(?:false|wrong|mistaken|overstated|unfounded)|falls? short|"
+    r"the (?:claim|idea|argument|view|notion|assumption|premise) that\b[^.;]{0,160}?"
+    r"\b(?:fails|falls apart|collapses))\b",
     re.I,
 )
 _DISPUTE_WORD = re.compile(r"^(?:contradict|refut|disprov|undercut|debunk|belie)")
@@ -50,6 +52,9 @@ _COPULAS = frozenset(
     ["is", "are", "was", "were", "remains", "remain", "becomes", "become", "stays"]
 )
 _ARTICLES = frozenset(["a", "an", "the"])
+_PREPOSITIONS = frozenset(
+    ["for", "in", "on", "at", "of", "by", "with", "to", "from", "over", "under", "across", "during"]
+)
 _DEGREE = frozenset(
     [
         "mainly",
@@ -69,6 +74,9 @@ _NEGATIVE_PREDICATES = re.compile(
     r"^(?:degrad|erod|declin|worsen|worse|harder|collaps|inadequa|insuffici|fragil|unstabl|"
     r"fail|break|undermin|lose|loses|losing|lost|decreas|shrink|weaken|destroy|misalign|fall|falls)"
 )
+# A ranking: what stands before it wins over what follows ("surveys outperformed markets");
+# "worse than" ranks the other way.
+_RANKS = re.compile(r"^(?:outperform\w*|outpac\w*|surpass\w*|outdid|outdo\w*|beat|beats|beating)$")
 _ONLY_FIGURE = re.compile(r"^(?:\d|a$|one$|half$|small$|fraction$|few$|minor)")
 # Wording that narrows a claim to part of its reach ("helps, but only in small groups"): a
 # restatement so limited complicates the belief. A bare "but" is not aimed at the belief.
@@ -106,6 +114,10 @@ class StanceSettings:
     # worse on both agents' notes and on the bench's own.
     target_links: bool = True
     target_link_discount: float = 0.15  # a target sentence counts this much less than the belief
+    # A claim (or one of its clauses) this near one clause of the disconfirmation target, in the
+    # target's own words (a content term the statement lacks) and with no turn against it,
+    # says what the register names as weakening the belief: it challenges (`restated_target`).
+    target_restate_similarity: float = 0.6
     max_beliefs_per_claim: int = 1
 
     def scaled(self, scale: float) -> StanceSettings:
@@ -119,6 +131,7 @@ class StanceSettings:
             link_margin=self.link_margin * scale,
             restate_similarity=self.restate_similarity * scale,
             target_link_discount=self.target_link_discount * scale,
+            target_restate_similarity=self.target_restate_similarity * scale,
         )
 
 
@@ -141,6 +154,28 @@ class BeliefText:
     def sentences(self) -> list[str]:
         parts = re.split(r"(?<=[.!?])\s+(?=[A-Z\"'(])", self.description.strip())
         return [p for p in parts if len(p.split()) >= 5][:8]
+
+    def target_clauses(self) -> list[str]:
+        """The target's clauses: "If safety spending approaches parity ..., or if governance
+        keeps pace ..." names two things that would each weaken the belief."""
+        return [c for sentence in self.target_sentences() for c in clauses_of(sentence)]
+
+
+_CLAUSE_BREAK = re.compile(
+    r"[,;:—–]\s*|\s+or\s+(?:if\s+)?|\s+if\s+|\s+(?:because|unless|so that|so|while|since|which)\s+",
+    re.I,
+)
+_CLAUSE_LEAD = re.compile(r"^(?:if|or|and|that|when)\s+", re.I)
+
+
+def clauses_of(sentence: str) -> list[str]:
+    """A sentence's clauses of four words or more, leading "if"/"that" and quotes dropped."""
+    out = []
+    for part in _CLAUSE_BREAK.split(sentence):
+        clause = _CLAUSE_LEAD.sub("", part.strip()).strip(' ."')
+        if len(clause.split()) >= 4:
+            out.append(clause)
+    return out
 
 
 def terms_of(statement: str) -> set[str]:
@@ -165,6 +200,11 @@ def _is_negator(tokens: list[str], i: int) -> bool:
     return token in _NEGATORS
 
 
+def _reach(tokens: list[str], i: int) -> range:
+    """The words the negator at i turns: the next `SCOPE`."""
+    return range(i + 1, min(len(tokens), i + 1 + SCOPE))
+
+
 def _tokens(text: str) -> list[str]:
     return re.findall(r"[a-z][a-z'-]*|\d+", text.lower())
 
@@ -180,6 +220,14 @@ class Polarity:
     denied: frozenset[str]
     negative: bool
     subject: str = ""  # the first asserted term: what the statement is about
+    # What the statement ranks first and last: its own ranking ("markets beat votes") if it has
+    # one, else what it asserts over what it denies ("continuous, not a specification problem").
+    winners: frozenset[str] = frozenset()
+    losers: frozenset[str] = frozenset()
+    # The roots of its "-less" words ("trust" of "trustless"): a claim that has the thing the
+    # belief says is done without ("still rely on trusted signers") disputes it.
+    privatives: frozenset[str] = frozenset()
+    rival: str = ""  # the first of `losers` in the statement's order: what it ranks last
 
 
 @functools.lru_cache(maxsize=4096)
@@ -200,7 +248,51 @@ def polarity_of(statement: str) -> Polarity:
     )
     asserted = {t for t in outside if not _NEGATIVE_PREDICATES.match(t)}
     subject = next((t[:6] for t in tokens if t[:6] in asserted), "")
-    return Polarity(frozenset(asserted), frozenset(denied - outside - _ARTICLES), negative, subject)
+    denied = denied - outside - _ARTICLES
+    winners, losers = set(asserted), set(denied)
+    ranked = _ranking(tokens)
+    if ranked is not None:
+        first, last = ranked
+        winners = {t[:6] for t in first if t[:6] in terms}
+        losers = {t[:6] for t in last if t[:6] in terms}
+    return Polarity(
+        frozenset(asserted),
+        frozenset(denied),
+        negative,
+        subject,
+        frozenset(winners - losers),
+        frozenset(losers - winners),
+        frozenset(
+            t[:-4]
+            for k, t in enumerate(tokens)
+            if k not in inside and t.endswith("less") and len(t) >= 8 and t[:6] in terms
+        ),
+        next((t[:6] for t in tokens if t[:6] in losers - winners), ""),
+    )
+
+
+def _ranking(tokens: list[str]) -> tuple[list[str], list[str]] | None:
+    """The first un-negated ranking in the tokens: (the words ranked first, the words ranked
+    last), the `WINDOW` words before the ranking word and up to three after it (after "than"),
+    to the first preposition ("votes" of "beat votes for information aggregation")."""
+    for i, token in enumerate(tokens):
+        if _RANKS.match(token):
+            after = i + 1
+        elif token in ("better", "worse") and i + 1 < len(tokens) and tokens[i + 1] == "than":
+            after = i + 2
+        else:
+            continue
+        if any(_is_negator(tokens, k) for k in range(max(0, i - 2), i)):
+            continue  # "did not outperform" ranks nothing
+        before = [t for t in tokens[max(0, i - WINDOW - 1) : i] if t not in _STOP]
+        behind = []
+        for t in tokens[after : after + SCOPE]:
+            if t in _PREPOSITIONS or len(behind) == 3:
+                break
+            if t not in _STOP and t not in _ARTICLES:
+                behind.append(t)
+        return (behind, before) if token == "worse" else (before, behind)
+    return None
 
 
 def signals(text: str, polarity: Polarity) -> tuple[list[str], list[str]]:
@@ -252,6 +344,8 @@ def signals(text: str, polarity: Polarity) -> tuple[list[str], list[str]]:
     for i, token in enumerate(tokens):
         if i in reached or token in _NEGATORS or not _NEGATIVE_PREDICATES.match(token):
             continue
+        if token == "worse" and tokens[i + 1 : i + 2] == ["than"]:  # a ranking, read below
+            continue
         near = tokens[max(0, i - WINDOW) : i] + tokens[i + 1 : i + 1 + WINDOW]
         if any(t[:6] in polarity.denied for t in near):
             agree.append(f"'{token}' on what the belief denies")
@@ -266,6 +360,33 @@ def signals(text: str, polarity: Polarity) -> tuple[list[str], list[str]]:
             agree.append(f"'{match.group(0)}' what the belief denies")
         else:
             dispute.append(f"'{match.group(0)}'")
+    negated = {k for i in range(len(tokens)) if _is_negator(tokens, i) for k in _reach(tokens, i)}
+    for k, token in enumerate(tokens):
+        root = next((r for r in polarity.privatives if token.startswith(r)), None)
+        if root and not token.endswith("less") and k not in negated:
+            dispute.append(f"'{token}' where the belief says {root}less")
+            break
+    if not any(_NEGATIVE_PREDICATES.match(t) for t in tokens):
+        # what the belief ranks last, as the claim's subject, unturned, and nothing in the
+        # claim going badly ("a fixed specification done well is the approach" against
+        # "continuous, not a specification problem")
+        content = [k for k, t in enumerate(tokens) if len(t) >= 4 and t not in _STOP][:3]
+        hit = next((k for k in content if polarity.rival and tokens[k][:6] == polarity.rival), None)
+        first_winner = next(
+            (k for k, t in enumerate(tokens) if t[:6] in polarity.winners), len(tokens)
+        )
+        if hit is not None and hit not in negated and hit < first_winner:
+            dispute.append(f"'{tokens[hit]}' as the subject, where the belief ranks it last")
+    ranked = _ranking(tokens)
+    if ranked is not None and (polarity.winners or polarity.losers):
+        first = {t[:6] for t in ranked[0]}
+        last = {t[:6] for t in ranked[1]}
+        upheld = bool(first & polarity.winners or last & polarity.losers)
+        reversed_ = bool(last & polarity.winners or first & polarity.losers)
+        if reversed_ and not upheld:
+            dispute.append("a ranking that puts what the belief ranks first last")
+        elif upheld and not reversed_:
+            agree.append("a ranking as the belief's")
     for i, token in enumerate(tokens):
         if token not in _COPULAS or any(_is_negator(tokens, k) for k in range(max(0, i - 2), i)):
             continue
@@ -307,7 +428,52 @@ class Judgement:
     explicit: bool
 
 
-def direction(claim: str, belief: BeliefText, restated: bool) -> Judgement:
+def direction(
+    claim: str, belief: BeliefText, restated: bool, target: str | None = None
+) -> Judgement:
+    """The stance from the explicit signals (`by_signals`), or, when `target` is the clause of
+    the disconfirmation target the claim restates (`restated_target`), a challenge: the register
+    itself names that as weakening the belief. A claim that also agrees explicitly says both:
+    related. An explicit challenge stands either way."""
+    judged = by_signals(claim, belief, restated)
+    if target is None or (judged.explicit and judged.stance == "challenges"):
+        return judged
+    if judged.explicit:
+        return Judgement(
+            "related", f"{judged.cue}, yet it restates what would weaken it ('{target}')", False
+        )
+    return Judgement("challenges", f"restates what would weaken the belief: '{target}'", True)
+
+
+def restated_target(
+    parts: list[str],
+    part_vectors: np.ndarray,
+    belief: BeliefText,
+    clause_vectors: np.ndarray,
+    settings: StanceSettings,
+) -> str | None:
+    """The clause of the belief's disconfirmation target that a claim restates, if any.
+
+    `parts` are the claim and its clauses (`clauses_of`), `clause_vectors` the target clauses'
+    vectors. A restatement is near a clause (`target_restate_similarity`), shares a content term
+    with it that the statement lacks (the target's own words, not the belief's topic: a claim
+    near "formal verification provides scalable oversight" only through "verification" is about
+    the belief, not against it), and does not turn the clause around (`signals` read against the
+    clause: "volatility is not a failure" disputes a target that says volatility does harm)."""
+    clauses = belief.target_clauses()
+    if not clauses or not parts:
+        return None
+    sims = clause_vectors @ part_vectors.T
+    k, m = np.unravel_index(int(np.argmax(sims)), sims.shape)
+    if float(sims[k, m]) < settings.target_restate_similarity:
+        return None
+    if not (terms_of(clauses[k]) - terms_of(belief.statement)) & terms_of(parts[m]):
+        return None
+    agree, dispute = signals(parts[m], polarity_of(clauses[k]))
+    return None if len(dispute) > len(agree) else clauses[k]
+
+
+def by_signals(claim: str, belief: BeliefText, restated: bool) -> Judgement:
     """The stance from the explicit signals aimed at the belief's own claim, its statement (its
     description's sentences were tried too; their asides made the stance worse on both agents'
     notes). More disputing signals than agreeing: challenges. A restatement with only agreeing
@@ -355,7 +521,20 @@ def belief_vectors(beliefs: Sequence[BeliefText]) -> list[str]:
         texts.extend(b.sentences())
     for b in beliefs:
         texts.extend(b.target_sentences())
+    for b in beliefs:
+        texts.extend(b.target_clauses())
     return texts
+
+
+def target_clause_vectors(beliefs: Sequence[BeliefText], vectors: np.ndarray) -> list[np.ndarray]:
+    """Each belief's target-clause vectors, read back from `belief_vectors`' order."""
+    at = sum(1 + len(b.sentences()) + len(b.target_sentences()) for b in beliefs)
+    out = []
+    for b in beliefs:
+        n = len(b.target_clauses())
+        out.append(vectors[at : at + n])
+        at += n
+    return out
 
 
 def target_similarity(
