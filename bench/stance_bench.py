@@ -65,6 +65,12 @@ OWN_NOTES = REPO / "bench" / "stance_notes"
 # A second set of the same kind, written by a helper session that saw neither the first set nor
 # the stance code: 22 notes, one supporting and one disputing note per belief.
 HELDOUT_NOTES = REPO / "bench" / "stance_notes_heldout"
+# Two more of that kind, each written blind by a helper session that saw only the two agents'
+# beliefs.md (never the code, the other sets or the results): `fresh` was measured once, and
+# two general failure modes it showed were fixed ('is a mistaken route'; 'better X than Y' with
+# words between); `blind` was written after every change and measured once, at the end.
+FRESH_NOTES = REPO / "bench" / "stance_notes_fresh"
+BLIND_NOTES = REPO / "bench" / "stance_notes_blind"
 DEFAULT_OUT = REPO / "bench" / "results" / "stance.json"
 AGENTS = ("theseus", "rio")
 SUPPORTS = "supports"
@@ -420,6 +426,12 @@ def print_table(results: dict[str, Any]) -> None:
     for name, goal in results["goals"].items():
         state = "met" if goal["met"] else "NOT met"
         print(f"goal {name:15} >= {goal['target']:.2f}: {fmt(goal['value']):>5}  {state}")
+    for label, values in results.get("unseen", {}).items():
+        cells = []
+        for name, value in values.items():
+            state = "met" if value is not None and value >= GOALS[name] else "NOT met"
+            cells.append(f"{name} {fmt(value)} ({state})")
+        print(f"{label:8} " + "; ".join(cells))
 
 
 # ---- main ----------------------------------------------------------------------------------------
@@ -458,6 +470,8 @@ def main(argv: list[str] | None = None) -> int:
         "curated": (corpus / "stance-dev.json", lambda agent: corpus / "claims" / agent),
         "own": (OWN_NOTES / "gold.json", lambda agent: OWN_NOTES),
         "heldout": (HELDOUT_NOTES / "gold.json", lambda agent: HELDOUT_NOTES),
+        "fresh": (FRESH_NOTES / "gold.json", lambda agent: FRESH_NOTES),
+        "blind": (BLIND_NOTES / "gold.json", lambda agent: BLIND_NOTES),
     }
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
@@ -578,6 +592,16 @@ def main(argv: list[str] | None = None) -> int:
             "measured_on": "own notes, pooled" if name == "disputing_down" else "curated, pooled",
         }
         for name, target in GOALS.items()
+    }
+    results["unseen"] = {
+        label: {
+            "precision": block["overall"]["precision"],
+            "recall": block["overall"]["recall"],
+            "direction": block["overall"]["direction"]["accuracy_linked"],
+            "disputing_down": block["overall"]["direction_disputing"]["moved_down"],
+        }
+        for label, block in results["sets"].items()
+        if label not in ("curated", "own")
     }
     results["examples"] = {
         f"{label}/{agent}": examples(gold, run, metrics)

@@ -314,6 +314,13 @@ def test_a_ranking_read_against_the_belief_s_own() -> None:
     assert direction("Votes did worse than markets at forecasting", belief, True).stance == (
         "supports"
     )
+    # a degree word and "than" with words between rank too
+    claim = "Deliberative panels produce better judgments on public questions than markets do"
+    assert direction(claim, belief, True).stance == "challenges"
+    # a belief that ranks nothing is not re-ranked by a claim's comparison
+    plain = BeliefText("B5", "Legacy financial intermediation is the rent-extraction incumbent")
+    claim = "Financial intermediaries deliver more value per dollar of fees than newcomers"
+    assert "ranking" not in direction(claim, plain, True).cue
     # a contrast belief ranks what it asserts over what it denies
     contrast = BeliefText("B3", "Alignment must be continuous, not a specification problem")
     claim = "Assistants under a fixed written specification outperformed continuously tuned ones"
@@ -355,6 +362,9 @@ def test_the_claim_that_it_fails_is_a_refutation() -> None:
     )
     claim = "Against that record, the claim that market-driven decisions remove the promoter fails"
     assert direction(claim, belief, True).stance == "challenges"
+    agency = BeliefText("B5", "Collective superintelligence is the path that preserves agency")
+    claim = "Networking many AI systems is a mistaken route to preserving human agency"
+    assert direction(claim, agency, True).stance == "challenges"
 
 
 def test_restating_a_clause_of_the_disconfirmation_target_challenges() -> None:

@@ -41,8 +41,8 @@ _NEGATORS = frozenset(_NEGATOR_WORDS.split())
 # Words that say a claim is wrong: aimed at the belief's claim when the sentence is about it.
 _DISPUTE = re.compile(
     r"\b(?:contradict\w*|refut\w*|disprov\w*|undercut\w*|debunk\w*|the opposite of|"
-    r"no longer (?:fits?|holds?|true)|(?:does|do|did) not hold|(?:is|are|was|were) "
-    r"(?:false|wrong|mistaken|overstated|unfounded)|falls? short|"
+    r"no longer (?:fits?|holds?|true)|(?:does|do|did) not hold|(?:is|are|was|were) (?:an? )?"
+    r"(?:false|wrong|mistaken|misguided|overstated|unfounded)|falls? short|"
     r"the (?:claim|idea|argument|view|notion|assumption|premise) that\b[^.;]{0,160}?"
     r"\b(?:fails|falls apart|collapses))\b",
     re.I,
@@ -77,6 +77,8 @@ _NEGATIVE_PREDICATES = re.compile(
 # A ranking: what stands before it wins over what follows ("surveys outperformed markets");
 # "worse than" ranks the other way.
 _RANKS = re.compile(r"^(?:outperform\w*|outpac\w*|surpass\w*|outdid|outdo\w*|beat|beats|beating)$")
+_DEGREE_WORDS_DOWN = frozenset(["worse", "less", "fewer"])
+_DEGREE_WORDS = frozenset(["better", "more"]) | _DEGREE_WORDS_DOWN
 _ONLY_FIGURE = re.compile(r"^(?:\d|a$|one$|half$|small$|fraction$|few$|minor)")
 # Wording that narrows a claim to part of its reach ("helps, but only in small groups"): a
 # restatement so limited complicates the belief. A bare "but" is not aimed at the belief.
@@ -278,8 +280,8 @@ def _ranking(tokens: list[str]) -> tuple[list[str], list[str]] | None:
     for i, token in enumerate(tokens):
         if _RANKS.match(token):
             after = i + 1
-        elif token in ("better", "worse") and i + 1 < len(tokens) and tokens[i + 1] == "than":
-            after = i + 2
+        elif token in _DEGREE_WORDS and "than" in tokens[i + 1 : i + 6]:
+            after = tokens.index("than", i + 1) + 1  # "better judgments ... than markets do"
         else:
             continue
         if any(_is_negator(tokens, k) for k in range(max(0, i - 2), i)):
@@ -291,7 +293,7 @@ def _ranking(tokens: list[str]) -> tuple[list[str], list[str]] | None:
                 break
             if t not in _STOP and t not in _ARTICLES:
                 behind.append(t)
-        return (behind, before) if token == "worse" else (before, behind)
+        return (behind, before) if token in _DEGREE_WORDS_DOWN else (before, behind)
     return None
 
 
@@ -344,7 +346,7 @@ def signals(text: str, polarity: Polarity) -> tuple[list[str], list[str]]:
     for i, token in enumerate(tokens):
         if i in reached or token in _NEGATORS or not _NEGATIVE_PREDICATES.match(token):
             continue
-        if token == "worse" and tokens[i + 1 : i + 2] == ["than"]:  # a ranking, read below
+        if token == "worse" and "than" in tokens[i + 1 : i + 6]:  # a ranking, read below
             continue
         near = tokens[max(0, i - WINDOW) : i] + tokens[i + 1 : i + 1 + WINDOW]
         if any(t[:6] in polarity.denied for t in near):
@@ -378,7 +380,7 @@ def signals(text: str, polarity: Polarity) -> tuple[list[str], list[str]]:
         if hit is not None and hit not in negated and hit < first_winner:
             dispute.append(f"'{tokens[hit]}' as the subject, where the belief ranks it last")
     ranked = _ranking(tokens)
-    if ranked is not None and (polarity.winners or polarity.losers):
+    if ranked is not None and polarity.losers:  # a belief that ranks nothing is not re-ranked
         first = {t[:6] for t in ranked[0]}
         last = {t[:6] for t in ranked[1]}
         upheld = bool(first & polarity.winners or last & polarity.losers)
