@@ -356,6 +356,14 @@ def test_having_what_a_less_word_does_without_disputes_it() -> None:
     )
 
 
+def test_words_of_harm_are_words_of_going_badly() -> None:
+    belief = BeliefText("B4", "Market volatility is a feature, not a bug")
+    claim = "Most market volatility is destructive noise that harms savers"
+    assert direction(claim, belief, True).stance == "challenges"
+    # harmless is no harm
+    assert direction("Market volatility is mostly harmless", belief, True).stance == "supports"
+
+
 def test_the_claim_that_it_fails_is_a_refutation() -> None:
     belief = BeliefText(
         "B6", "Decentralized mechanism design creates regulatory defensibility, not evasion"

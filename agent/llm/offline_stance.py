@@ -72,7 +72,8 @@ _DEGREE = frozenset(
 # Predicates that say a thing goes badly: "degrades", "erodes", "breaks down".
 _NEGATIVE_PREDICATES = re.compile(
     r"^(?:degrad|erod|declin|worsen|worse|harder|collaps|inadequa|insuffici|fragil|unstabl|"
-    r"fail|break|undermin|lose|loses|losing|lost|decreas|shrink|weaken|destroy|misalign|fall|falls)"
+    r"fail|break|undermin|lose|loses|losing|lost|decreas|shrink|weaken|destroy|misalign|fall|falls|"
+    r"destruct|harm(?!less)|damag)"
 )
 # A ranking: what stands before it wins over what follows ("surveys outperformed markets");
 # "worse than" ranks the other way.
