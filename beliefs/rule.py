@@ -456,9 +456,17 @@ def explain(settings: RuleSettings) -> str:
         " claim that restates the belief (near it and sharing at least one content word with"
         " its statement or description) with no turn against it supports, narrowed to part of"
         " its reach ('only when') complicates; near it in none of its words, with no signal:"
-        " related; signals both ways: related. Nearness to the"
-        " disconfirmation target never decides a direction, and a bare restatement in a"
-        " source whose own words dispute the belief is related, not support.",
+        " related; signals both ways: related. A ranking is read against the belief's own"
+        " ('surveys outperformed markets' disputes 'markets beat votes'; a contrast belief"
+        " ranks what it asserts over what it denies), what the belief ranks last said as the"
+        " claim's subject disputes it, having what a '-less' word does without ('trusted"
+        " signers' against 'trustless') disputes it, and 'the claim that ... fails' refutes."
+        " Nearness to the disconfirmation target alone never decides a direction; a claim"
+        " that restates one of its clauses (cosine >= 0.6 to the claim or one of its clauses,"
+        " sharing a content word of the clause that the statement lacks, not turned against"
+        " it) challenges: the register names that as weakening the belief (with an explicit"
+        " agreement as well: related). A bare restatement in a source whose own words"
+        " dispute the belief is related, not support.",
         "Domains: a source filed (`domain`) under a domain no holder covers moves nothing;"
         " a holder it reaches only through its `secondary_domains` sees its claims linked as"
         " related, never moved (the extraction note says so, for any model).",

@@ -453,3 +453,7 @@ def test_explain_documents_related_and_direction() -> None:
     text = " ".join(explain(DEFAULT).split())
     assert "related" in text and "moves no credence" in text
     assert "explicit signals" in text
+    # the rules added in the third pass are written down where an auditor reads the rule
+    assert "sharing at least one content word" in text
+    assert "restates one of its clauses" in text and "ranking is read" in text
+    assert "only through its `secondary_domains`" in text

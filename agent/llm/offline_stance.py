@@ -112,9 +112,10 @@ class StanceSettings:
     # and carries no turn against its claim reads as agreeing with it.
     restate_similarity: float = 0.35
     # The disconfirmation target is part of the whole belief: a claim about what would weaken
-    # the belief is about the belief (links, by the same floor and margin). It never decides a
-    # direction: as a challenge, and as "no restatement, so related", it made the direction
-    # worse on both agents' notes and on the bench's own.
+    # the belief is about the belief (links, by the same floor and margin). Nearness to it never
+    # decides a direction by itself (as a challenge, and as "no restatement, so related", it
+    # made the direction worse on both agents' notes and on the bench's own): only a restatement
+    # of one of its clauses in its own words does (`target_restate_similarity`).
     target_links: bool = True
     target_link_discount: float = 0.15  # a target sentence counts this much less than the belief
     # A claim (or one of its clauses) this near one clause of the disconfirmation target, in the
