@@ -613,3 +613,43 @@ def test_one_negation_is_one_turn() -> None:
     negative = BeliefText("B4", "Verification degrades faster than capability grows")
     longer = "Verification no longer degrades as capability grows"
     assert direction(longer, negative, True).stance == "challenges"
+
+
+class _TopicEmbedder:
+    """Vectors by topic words only: each of `topics` is one axis, everything else a shared one,
+    so a text's cosine to a belief says how much of its topic vocabulary they share."""
+
+    name = "topics"
+
+    def __init__(self, topics: tuple[str, ...]) -> None:
+        self.topics = topics
+
+    def embed(self, texts) -> np.ndarray:
+        rows = []
+        for text in texts:
+            words = text.lower()
+            row = [float(words.count(t)) for t in self.topics] + [1.0]
+            rows.append(np.asarray(row) / np.linalg.norm(row))
+        return np.stack(rows)
+
+
+def test_a_claim_leans_toward_what_its_source_is_about() -> None:
+    """A sentence as near one belief as another links neither on its own; in a source whose
+    title is about one of them, it links that one (`source_title_weight`)."""
+    beliefs = [
+        BeliefView("B1", "Harbor cranes decide how fast ports grow", "No crane counts."),
+        BeliefView("B2", "Rail gauges decide how fast freight moves", "No gauge counts."),
+    ]
+    embedder = _TopicEmbedder(("crane", "gauge"))
+    text = (
+        "Engineers found that crane and gauge choices both shaped the schedule of every shipment."
+    )
+
+    def links(title: str, weight: float) -> list[str]:
+        stance = StanceSettings(source_title_weight=weight)
+        result = propose(title, text, beliefs, embedder, ProposerSettings(stance=stance))
+        return [b["id"] for c in result["claims"] for b in c["beliefs"]]
+
+    assert links("A study of crane fleets", 0.0) == []
+    assert links("A study of crane fleets", 0.25) == ["B1"]
+    assert links("A study of gauge widths", 0.25) == ["B2"]

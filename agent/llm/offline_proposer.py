@@ -610,6 +610,9 @@ def propose(
     linking = (
         np.maximum(about, to_target - judge.target_link_discount) if judge.target_links else about
     )
+    if title and n_b and judge.source_title_weight:
+        thesis, _ = aboutness(rest[:1], texts, rest[len(extra) :])
+        linking = linking + judge.source_title_weight * (thesis - thesis.mean())
     ranking = linking
     if n_b and judge.hub_weight:
         hub = register_hubness(

@@ -123,6 +123,10 @@ class StanceSettings:
     # says what the register names as weakening the belief: it challenges (`restated_target`).
     target_restate_similarity: float = 0.6
     max_beliefs_per_claim: int = 1
+    # A claim is read in its source: the source title's aboutness row, less its mean, is added
+    # to each claim's, so a claim leans toward what the source as a whole is about (a note's
+    # sentences toward its thesis). Chosen on every note set of both agents together.
+    source_title_weight: float = 0.25
 
     def scaled(self, scale: float) -> StanceSettings:
         """The same rule for an embedder whose cosines run `scale` times MiniLM's (an embedder
