@@ -71,6 +71,8 @@ HELDOUT_NOTES = REPO / "bench" / "stance_notes_heldout"
 # words between); `blind` was written after every change and measured once, at the end.
 FRESH_NOTES = REPO / "bench" / "stance_notes_fresh"
 BLIND_NOTES = REPO / "bench" / "stance_notes_blind"
+# A third, `final`, written the same way after the last change and measured once, unchanged since.
+FINAL_NOTES = REPO / "bench" / "stance_notes_final"
 DEFAULT_OUT = REPO / "bench" / "results" / "stance.json"
 AGENTS = ("theseus", "rio")
 SUPPORTS = "supports"
@@ -472,6 +474,7 @@ def main(argv: list[str] | None = None) -> int:
         "heldout": (HELDOUT_NOTES / "gold.json", lambda agent: HELDOUT_NOTES),
         "fresh": (FRESH_NOTES / "gold.json", lambda agent: FRESH_NOTES),
         "blind": (BLIND_NOTES / "gold.json", lambda agent: BLIND_NOTES),
+        "final": (FINAL_NOTES / "gold.json", lambda agent: FINAL_NOTES),
     }
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
