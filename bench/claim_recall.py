@@ -137,18 +137,25 @@ def load_beliefs() -> list[BeliefView]:
     return FALLBACK_BELIEFS
 
 
-def routed_beliefs(meta: dict) -> list[BeliefView] | None:
-    """The beliefs `tracker process` shows a model for a source of this frontmatter: the
-    packaged register, routed by the source's domains (none for a domain it does not cover).
-    None when the register or the router is unavailable (then every source sees them all)."""
+def routed_beliefs(metas: dict[str, dict], fallback: list[BeliefView]) -> dict[str, list]:
+    """Per source, the beliefs `tracker process` shows a model for its frontmatter: the packaged
+    register (read once), routed by the source's domains (none for a domain it does not cover).
+    When the register or the router is unavailable every source sees `fallback`."""
     try:
         from agent.extract.routing import route_frontmatter
         from beliefs.register import parse_register
     except ImportError:
-        return None
+        return {stem: fallback for stem in metas}
+    if not REGISTER.exists():
+        return {stem: fallback for stem in metas}
     register = parse_register(REGISTER.read_text(encoding="utf-8"), str(REGISTER))
-    route = route_frontmatter(register, meta)
-    return [BeliefView(b.id, b.statement, b.disconfirmation, b.description) for b in route.beliefs]
+    return {
+        stem: [
+            BeliefView(b.id, b.statement, b.disconfirmation, b.description)
+            for b in route_frontmatter(register, meta).beliefs
+        ]
+        for stem, meta in metas.items()
+    }
 
 
 def run(corpus: Path, settings: ProposerSettings, show: bool, repeats: int = 2) -> dict:
@@ -156,8 +163,7 @@ def run(corpus: Path, settings: ProposerSettings, show: bool, repeats: int = 2) 
     the beliefs the pipeline would show it (routed by its domain), so a source of a domain the
     register does not cover is proposed for with no beliefs, as `process` does."""
     corpus_rows = read_corpus(corpus)
-    everything = load_beliefs()
-    shown = {stem: routed_beliefs(meta) for stem, _, _, meta in corpus_rows}
+    shown = routed_beliefs({stem: meta for stem, _, _, meta in corpus_rows}, load_beliefs())
     # Timing: proposing (fresh embedder, so no cached vectors) against embedding the archive's
     # passages once, alternated and repeated because the machine may be shared; best of each.
     propose_times, embed_times = [], []
@@ -168,7 +174,7 @@ def run(corpus: Path, settings: ProposerSettings, show: bool, repeats: int = 2) 
         started = time.perf_counter()
         for stem, title, body, meta in corpus_rows:
             results[stem] = (
-                propose(title, body, _or(shown[stem], everything), embedder, settings),
+                propose(title, body, shown[stem], embedder, settings),
                 body,
                 title,
                 curated_claims(meta),
@@ -244,10 +250,6 @@ def run(corpus: Path, settings: ProposerSettings, show: bool, repeats: int = 2) 
         "routed": "each source shown the beliefs its domain routes it to, as process does",
         "unrouted_sources": sum(1 for v in shown.values() if v == []),
     }
-
-
-def _or(views: list[BeliefView] | None, fallback: list[BeliefView]) -> list[BeliefView]:
-    return fallback if views is None else views
 
 
 def _chunks(text: str) -> list[str]:

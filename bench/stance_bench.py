@@ -68,7 +68,8 @@ HELDOUT_NOTES = REPO / "bench" / "stance_notes_heldout"
 # Two more of that kind, each written blind by a helper session that saw only the two agents'
 # beliefs.md (never the code, the other sets or the results): `fresh` was measured once, and
 # two general failure modes it showed were fixed ('is a mistaken route'; 'better X than Y' with
-# words between); `blind` was written after every change and measured once, at the end.
+# words between); `blind` was measured once after those rules, then one fix it showed (words of
+# harm) and the source-title weight followed, so neither is unseen any more.
 FRESH_NOTES = REPO / "bench" / "stance_notes_fresh"
 BLIND_NOTES = REPO / "bench" / "stance_notes_blind"
 # A third, `final`, written the same way after the last change and measured once, unchanged since.

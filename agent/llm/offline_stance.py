@@ -245,7 +245,7 @@ def polarity_of(statement: str) -> Polarity:
     inside: set[int] = set()
     for i in range(len(tokens)):
         if _is_negator(tokens, i):
-            inside.update(range(i + 1, min(len(tokens), i + 1 + SCOPE)))
+            inside.update(_reach(tokens, i))
     terms = terms_of(statement)
     outside = {t[:6] for k, t in enumerate(tokens) if k not in inside and t[:6] in terms}
     denied = {tokens[k][:6] for k in inside if len(tokens[k]) >= 3 and tokens[k] not in _STOP}
@@ -279,16 +279,23 @@ def polarity_of(statement: str) -> Polarity:
     )
 
 
+def _ranked_from(tokens: list[str], i: int) -> int | None:
+    """Where what a ranking word at i ranks begins ("outperformed X", "better judgments ...
+    than X"), or None when the word at i ranks nothing."""
+    if _RANKS.match(tokens[i]):
+        return i + 1
+    if tokens[i] in _DEGREE_WORDS and "than" in tokens[i + 1 : i + 6]:
+        return tokens.index("than", i + 1) + 1
+    return None
+
+
 def _ranking(tokens: list[str]) -> tuple[list[str], list[str]] | None:
     """The first un-negated ranking in the tokens: (the words ranked first, the words ranked
     last), the `WINDOW` words before the ranking word and up to three after it (after "than"),
     to the first preposition ("votes" of "beat votes for information aggregation")."""
     for i, token in enumerate(tokens):
-        if _RANKS.match(token):
-            after = i + 1
-        elif token in _DEGREE_WORDS and "than" in tokens[i + 1 : i + 6]:
-            after = tokens.index("than", i + 1) + 1  # "better judgments ... than markets do"
-        else:
+        after = _ranked_from(tokens, i)
+        if after is None:
             continue
         if any(_is_negator(tokens, k) for k in range(max(0, i - 2), i)):
             continue  # "did not outperform" ranks nothing
@@ -319,10 +326,12 @@ def signals(text: str, polarity: Polarity) -> tuple[list[str], list[str]]:
     agree: list[str] = []
     dispute: list[str] = []
     reached: set[int] = set()
+    negated: set[int] = set()  # every negator's reach
     for i, token in enumerate(tokens):
         if not _is_negator(tokens, i):
             continue
-        ahead = range(i + 1, min(len(tokens), i + 1 + SCOPE))
+        ahead = _reach(tokens, i)
+        negated.update(ahead)
         # only "only" limits the subject before it ("medical care explains only 10-20 percent");
         # every other negator turns what follows ("a bug rather than a feature")
         before = tokens[max(0, i - WINDOW) : i] if token == "only" else []
@@ -352,7 +361,7 @@ def signals(text: str, polarity: Polarity) -> tuple[list[str], list[str]]:
     for i, token in enumerate(tokens):
         if i in reached or token in _NEGATORS or not _NEGATIVE_PREDICATES.match(token):
             continue
-        if token == "worse" and "than" in tokens[i + 1 : i + 6]:  # a ranking, read below
+        if token == "worse" and _ranked_from(tokens, i) is not None:  # a ranking, read below
             continue
         near = tokens[max(0, i - WINDOW) : i] + tokens[i + 1 : i + 1 + WINDOW]
         if any(t[:6] in polarity.denied for t in near):
@@ -368,7 +377,6 @@ def signals(text: str, polarity: Polarity) -> tuple[list[str], list[str]]:
             agree.append(f"'{match.group(0)}' what the belief denies")
         else:
             dispute.append(f"'{match.group(0)}'")
-    negated = {k for i in range(len(tokens)) if _is_negator(tokens, i) for k in _reach(tokens, i)}
     for k, token in enumerate(tokens):
         root = next((r for r in polarity.privatives if token.startswith(r)), None)
         if root and not token.endswith("less") and k not in negated:
